@@ -1,0 +1,798 @@
+"""The RNN contract: what an RNN module accepts and returns, derived from its configuration.
+
+Pure data and functions. The static analyzer calls these checks with symbolic shapes (a
+dimension may be a known int, a named symbol, or unknown); the runtime guard calls them with
+the concrete shapes it sees. Neither torch nor libcst is imported here, so both sides share
+exactly one description of torch's behaviour (see torch-oracle.md, section 6).
+
+A check proves a violation only from known facts: an unknown dimension, rank or flag never
+produces one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Sequence, Union
+
+RECURRENT_KINDS = ("RNN", "LSTM", "GRU")
+CELL_KINDS = ("RNNCell", "LSTMCell", "GRUCell")
+ALL_KINDS = RECURRENT_KINDS + CELL_KINDS
+
+
+# --------------------------------------------------------------------------- dimensions
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One dimension: a known int, a named symbol, or unknown (both None).
+
+    `origin` says where the number came from ("hidden_size=20 (line 8)") and `role` what the
+    axis means ("batch", "time", "feature"); neither takes part in equality.
+    """
+
+    value: Optional[int] = None
+    symbol: Optional[str] = None
+    origin: Optional[str] = field(default=None, compare=False)
+    role: Optional[str] = field(default=None, compare=False)
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+    def differs(self, other: "Dim") -> bool:
+        """True only when both are known and differ: the one fact a finding may rest on."""
+        return self.value is not None and other.value is not None and self.value != other.value
+
+    def same(self, other: "Dim") -> bool:
+        """True when equality is proved (same known value, or the same symbol)."""
+        if self.value is not None and other.value is not None:
+            return self.value == other.value
+        return self.symbol is not None and self.symbol == other.symbol
+
+    def with_origin(self, origin: Optional[str]) -> "Dim":
+        return replace(self, origin=origin)
+
+    def with_role(self, role: Optional[str]) -> "Dim":
+        return replace(self, role=role)
+
+    def __str__(self) -> str:
+        if self.value is not None:
+            return str(self.value)
+        return self.symbol or "?"
+
+    def described(self) -> str:
+        """The number with where it came from, for messages."""
+        return f"{self} ({self.origin})" if self.origin else str(self)
+
+    # Arithmetic keeps facts: known with known is known; symbols build a canonical expression
+    # (so `hid * 2` built twice is the same symbol); anything with an unknown is unknown.
+    def _combine(self, other: "DimLike", op: str) -> "Dim":
+        o = as_dim(other)
+        if self.value is not None and o.value is not None:
+            a, b = self.value, o.value
+            if op == "+":
+                return Dim(a + b)
+            if op == "-":
+                return Dim(a - b)
+            if op == "*":
+                return Dim(a * b)
+            if op == "//":
+                return Dim(a // b) if b != 0 else UNKNOWN
+            return UNKNOWN
+        if (self.value is None and self.symbol is None) or (o.value is None and o.symbol is None):
+            return UNKNOWN
+        left, right = str(self), str(o)
+        if op in ("+", "*"):
+            if op == "*" and "0" in (left, right):
+                return Dim(0)
+            if op == "*" and left == "1":
+                return o
+            if op == "*" and right == "1":
+                return self
+            left, right = sorted((left, right))
+        return Dim(symbol=f"({left}{op}{right})")
+
+    def __add__(self, other: "DimLike") -> "Dim":
+        return self._combine(other, "+")
+
+    def __sub__(self, other: "DimLike") -> "Dim":
+        return self._combine(other, "-")
+
+    def __mul__(self, other: "DimLike") -> "Dim":
+        return self._combine(other, "*")
+
+    def __floordiv__(self, other: "DimLike") -> "Dim":
+        return self._combine(other, "//")
+
+
+DimLike = Union[Dim, int]
+UNKNOWN = Dim()
+
+
+def as_dim(d: DimLike) -> Dim:
+    return d if isinstance(d, Dim) else Dim(int(d))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A tensor shape. With `rank_known=False`, `dims` are the trailing dimensions of a tensor
+    whose leading dimensions (and so its rank) are unknown."""
+
+    dims: tuple[Dim, ...]
+    rank_known: bool = True
+    origin: Optional[str] = field(default=None, compare=False)
+
+    @staticmethod
+    def of(*sizes: DimLike, origin: Optional[str] = None) -> "Shape":
+        return Shape(tuple(as_dim(s) for s in sizes), True, origin)
+
+    @property
+    def rank(self) -> Optional[int]:
+        return len(self.dims) if self.rank_known else None
+
+    @property
+    def last(self) -> Dim:
+        return self.dims[-1] if self.dims else UNKNOWN
+
+    def dim(self, i: int) -> Dim:
+        """Dimension i (negative counts from the end); unknown when it cannot be located."""
+        if i < 0:
+            return self.dims[i] if -i <= len(self.dims) else UNKNOWN
+        if self.rank_known and i < len(self.dims):
+            return self.dims[i]
+        return UNKNOWN
+
+    def with_origin(self, origin: Optional[str]) -> "Shape":
+        return replace(self, origin=origin)
+
+    def __str__(self) -> str:
+        inner = ", ".join(str(d) for d in self.dims)
+        if not self.rank_known:
+            return f"(..., {inner})" if inner else "(...)"
+        return f"({inner},)" if len(self.dims) == 1 else f"({inner})"
+
+    def described(self) -> str:
+        return f"{self} ({self.origin})" if self.origin else str(self)
+
+
+# --------------------------------------------------------------------------- the module
+
+
+@dataclass(frozen=True)
+class RNNSpec:
+    """The configuration of an RNN module or cell: all that its contract depends on.
+
+    Flags are True/False when known and None when not; sizes are Dims.
+    """
+
+    kind: str
+    input_size: Dim
+    hidden_size: Dim
+    num_layers: Dim = Dim(1)
+    bidirectional: Optional[bool] = False
+    batch_first: Optional[bool] = False
+    proj_size: Dim = Dim(0)
+    nonlinearity: Optional[str] = "tanh"
+    dropout: Optional[float] = 0.0
+
+    @property
+    def is_cell(self) -> bool:
+        return self.kind in CELL_KINDS
+
+    @property
+    def is_lstm(self) -> bool:
+        return self.kind in ("LSTM", "LSTMCell")
+
+    @property
+    def num_directions(self) -> Dim:
+        if self.bidirectional is None:
+            return UNKNOWN
+        return Dim(2 if self.bidirectional else 1, origin="bidirectional=True" if self.bidirectional else None)
+
+    @property
+    def h_out(self) -> Dim:
+        """Feature size of h_n and of each direction of the output: proj_size when set."""
+        if self.proj_size.value is None and self.proj_size.symbol is not None:
+            return UNKNOWN
+        if self.proj_size.value:
+            return self.proj_size
+        return self.hidden_size
+
+    @property
+    def out_features(self) -> Dim:
+        """Last dimension of the output: num_directions * H_out."""
+        if self.is_cell:
+            return self.hidden_size
+        d = self.num_directions
+        if d.value == 1:
+            return self.h_out
+        return (d * self.h_out).with_origin(_join(self.h_out.origin, d.origin and "2 directions"))
+
+    @property
+    def state_rows(self) -> Dim:
+        """First dimension of h_0/h_n: num_layers * num_directions."""
+        d = self.num_directions
+        rows = self.num_layers * d
+        return rows.with_origin(_join(self.num_layers.origin, d.origin if d.value == 2 else None))
+
+    def describe(self) -> str:
+        parts = [str(self.input_size), str(self.hidden_size)]
+        if self.num_layers.value != 1:
+            parts.append(f"num_layers={self.num_layers}")
+        for name in ("bidirectional", "batch_first"):
+            if getattr(self, name):
+                parts.append(f"{name}=True")
+        if self.proj_size.value:
+            parts.append(f"proj_size={self.proj_size}")
+        return f"{self.kind}({', '.join(parts)})"
+
+
+def _join(*notes: Optional[str]) -> Optional[str]:
+    kept = [n for n in notes if n]
+    return ", ".join(kept) if kept else None
+
+
+# --------------------------------------------------------------------------- arguments of a call
+
+
+@dataclass(frozen=True)
+class StatePair:
+    """A tuple or list given as the hidden state; an element is a Shape, or None when it is
+    not a tensor or not known."""
+
+    items: tuple[Optional[Shape], ...]
+    container: str = "tuple"
+
+
+class _UnknownHidden:
+    def __repr__(self) -> str:
+        return "UNKNOWN_HIDDEN"
+
+
+UNKNOWN_HIDDEN = _UnknownHidden()
+"""A hidden state that was given but whose value is not known (not the same as none given)."""
+
+Hidden = Union[None, Shape, StatePair, _UnknownHidden]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule of the contract, with the facts a message is rendered from."""
+
+    code: str
+    subject: str  # what is wrong: "input", "h0", "c0", "hx", or a constructor argument name
+    expected: str
+    actual: str
+    hint: str
+    severity: Optional[str] = None  # overrides the catalog's severity (RNN002 when torch raises)
+    raises: bool = True  # whether torch raises here (False: a silent bug torch accepts)
+
+    def render(self, module: str) -> str:
+        return f"{module} expects {self.expected}, but {self.actual}; {self.hint}"
+
+
+def _shape_text(shape: Shape) -> str:
+    return shape.described()
+
+
+# --------------------------------------------------------------------------- constructor
+
+
+class Unknown:
+    """Marker for a constructor argument whose value is not known."""
+
+    def __repr__(self) -> str:
+        return "Unknown"
+
+
+UNKNOWN_ARG = Unknown()
+
+_RNN_POSITIONAL = {
+    "RNN": ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout", "bidirectional"),
+    "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size"),
+    "GRU": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size"),
+    "RNNCell": ("input_size", "hidden_size", "bias", "nonlinearity"),
+    "LSTMCell": ("input_size", "hidden_size", "bias"),
+    "GRUCell": ("input_size", "hidden_size", "bias"),
+}
+_EXTRA_KEYWORDS = ("device", "dtype")
+_DEFAULTS = {
+    "num_layers": 1,
+    "nonlinearity": "tanh",
+    "bias": True,
+    "batch_first": False,
+    "dropout": 0.0,
+    "bidirectional": False,
+    "proj_size": 0,
+}
+
+
+def parameter_names(kind: str) -> tuple[str, ...]:
+    """Constructor parameters of `kind` in positional order."""
+    names = _RNN_POSITIONAL[kind]
+    if kind == "RNN":
+        return names + ("proj_size",)
+    return names
+
+
+def bind_constructor(kind: str, positional: Sequence[object], keywords: dict[str, object]) -> dict[str, object]:
+    """Map a constructor call's arguments to parameter names, the way torch's signature does.
+
+    Extra positionals past the signature and unknown keywords are left out; `check_constructor`
+    reports them separately from the raw call.
+    """
+    names = _RNN_POSITIONAL[kind]
+    bound: dict[str, object] = dict(zip(names, positional))
+    for key, value in keywords.items():
+        bound[key] = value
+    return bound
+
+
+def check_constructor(kind: str, args: dict[str, object], positional_count: int = 0) -> list[Violation]:
+    """RNN010/RNN011 from bound constructor arguments (python values or UNKNOWN_ARG)."""
+    out: list[Violation] = []
+    names = _RNN_POSITIONAL[kind]
+    is_cell = kind in CELL_KINDS
+
+    def bad(subject: str, expected: str, actual: str, hint: str, raises: bool = True) -> None:
+        out.append(Violation("RNN010", subject, expected, actual, hint, raises=raises))
+
+    for key in args:
+        if key in names or key in _EXTRA_KEYWORDS:
+            continue
+        if key == "proj_size" and kind in ("RNN", "GRU"):
+            bad(key, "no proj_size (only nn.LSTM supports projections)", f"proj_size={args[key]!r} is given",
+                "remove proj_size or use nn.LSTM")
+        elif key == "nonlinearity" and kind in ("LSTM", "GRU"):
+            bad(key, "no nonlinearity argument (only nn.RNN and nn.RNNCell take one)",
+                f"nonlinearity={args[key]!r} is given", "remove it")
+        elif key in ("dropout", "batch_first", "num_layers", "bidirectional") and is_cell:
+            bad(key, f"no {key} argument (a cell processes one time step of one layer)",
+                f"{key}={args[key]!r} is given", f"remove {key}, or use nn.{kind[:-4]} for sequences")
+        elif not key.startswith("*"):
+            bad(key, f"one of the keyword arguments {', '.join(names)}", f"got the unknown keyword '{key}'",
+                "check the spelling")
+    if positional_count > len(names):
+        if kind == "GRU" and positional_count == 8:
+            bad("proj_size", "no proj_size (only nn.LSTM supports projections)",
+                "an 8th positional argument sets proj_size", "remove it; the first forward call would fail")
+
+    for size in ("input_size", "hidden_size"):
+        if size not in args:
+            if size == "hidden_size" and positional_count < 2:
+                bad(size, "hidden_size", "it is missing", "pass the hidden state size")
+            continue
+        value = args[size]
+        if isinstance(value, Unknown):
+            continue
+        if isinstance(value, bool):
+            bad(size, f"{size} as a positive int", f"it is the bool {value!r} (read as {int(value)})",
+                "pass the size as an int", raises=False)
+        elif not isinstance(value, int):
+            bad(size, f"{size} as an int", f"it is {value!r} ({type(value).__name__})",
+                "convert it with int(...) (e.g. use // instead of /)")
+        elif value <= 0 and not (is_cell and value == 0):
+            bad(size, f"{size} > 0", f"it is {value}", "pass a positive size")
+        elif is_cell and value == 0:
+            bad(size, f"{size} > 0", "it is 0 (cells accept it and compute nothing)", "pass a positive size",
+                raises=False)
+
+    if not is_cell:
+        layers = args.get("num_layers", 1)
+        if isinstance(layers, bool):
+            bad("num_layers", "num_layers as a positive int", f"it is the bool {layers!r}", "pass an int", raises=False)
+        elif isinstance(layers, (float, str)):
+            bad("num_layers", "num_layers as an int", f"it is {layers!r}", "pass an int")
+        elif isinstance(layers, int) and layers <= 0:
+            bad("num_layers", "num_layers > 0", f"it is {layers}", "use at least one layer")
+
+    nonlin = args.get("nonlinearity", "tanh")
+    if kind in ("RNN", "RNNCell") and isinstance(nonlin, (str, bool, int, float)) and nonlin not in ("tanh", "relu"):
+        where = " (the 4th positional argument of nn.RNN is nonlinearity, not bias)" if (
+            kind == "RNN" and isinstance(nonlin, bool)) else ""
+        bad("nonlinearity", "nonlinearity 'tanh' or 'relu'", f"it is {nonlin!r}{where}",
+            "use 'tanh' or 'relu' (lower case)")
+
+    for flag in ("bias", "batch_first", "bidirectional"):
+        if flag not in args or (is_cell and flag != "bias"):
+            continue
+        value = args[flag]
+        if isinstance(value, Unknown) or isinstance(value, bool):
+            continue
+        if is_cell and flag == "bias":
+            if kind == "RNNCell" and value in ("tanh", "relu"):
+                bad("bias", "bias as a bool (the 3rd positional argument of nn.RNNCell is bias)",
+                    f"it is {value!r}, so the nonlinearity silently stays 'tanh'",
+                    f"pass nonlinearity={value!r} by keyword", raises=False)
+            continue
+        if kind in ("LSTM", "GRU") and flag == "bias" and value in ("tanh", "relu"):
+            actual = f"it is {value!r} (the 4th positional argument of nn.{kind} is bias; only nn.RNN takes a nonlinearity)"
+        else:
+            actual = f"it is {value!r} ({type(value).__name__})"
+        bad(flag, f"{flag} as a bool", actual, f"pass True or False", raises=flag != "bidirectional")
+
+    if not is_cell:
+        dropout = args.get("dropout", 0.0)
+        if isinstance(dropout, bool) or isinstance(dropout, str) or dropout is None:
+            bad("dropout", "dropout as a number in [0, 1]", f"it is {dropout!r}", "pass a float probability")
+        elif isinstance(dropout, (int, float)):
+            if not 0 <= dropout <= 1:
+                bad("dropout", "dropout in [0, 1]", f"it is {dropout}", "pass a probability")
+            elif dropout > 0:
+                layers = args.get("num_layers", 1)
+                if isinstance(layers, int) and not isinstance(layers, bool) and layers == 1:
+                    out.append(Violation(
+                        "RNN011", "dropout", "num_layers > 1 for dropout to act",
+                        f"dropout={dropout} with num_layers=1",
+                        "dropout only applies between stacked layers: set num_layers >= 2, "
+                        "or apply nn.Dropout to the output", raises=False))
+
+    proj = args.get("proj_size", 0)
+    if kind == "LSTM" and "proj_size" in args and not isinstance(proj, Unknown):
+        if isinstance(proj, bool) or not isinstance(proj, int):
+            bad("proj_size", "proj_size as an int", f"it is {proj!r}", "pass an int")
+        elif proj < 0:
+            bad("proj_size", "proj_size >= 0", f"it is {proj}", "use 0 to disable projections")
+        else:
+            hidden = args.get("hidden_size")
+            if isinstance(hidden, int) and not isinstance(hidden, bool) and proj >= hidden > 0:
+                bad("proj_size", f"proj_size < hidden_size={hidden}", f"proj_size is {proj}",
+                    "make the projection smaller than the hidden size")
+    return out
+
+
+def spec_from_arguments(kind: str, args: dict[str, object], dims: dict[str, Dim]) -> RNNSpec:
+    """Build the spec from bound arguments; `dims` holds Dims (with origins) for the sizes."""
+
+    def flag(name: str) -> Optional[bool]:
+        value = args.get(name, _DEFAULTS.get(name))
+        return value if isinstance(value, bool) else None
+
+    def number(name: str) -> Dim:
+        if name in dims:
+            return dims[name]
+        return Dim(_DEFAULTS[name]) if name in _DEFAULTS and name not in args else UNKNOWN
+
+    dropout = args.get("dropout", 0.0)
+    nonlin = args.get("nonlinearity", "tanh")
+    return RNNSpec(
+        kind=kind,
+        input_size=dims.get("input_size", UNKNOWN),
+        hidden_size=dims.get("hidden_size", UNKNOWN),
+        num_layers=number("num_layers") if kind in RECURRENT_KINDS else Dim(1),
+        bidirectional=flag("bidirectional") if kind in RECURRENT_KINDS else False,
+        batch_first=flag("batch_first") if kind in RECURRENT_KINDS else False,
+        proj_size=number("proj_size") if kind == "LSTM" else Dim(0),
+        nonlinearity=nonlin if isinstance(nonlin, str) else None,
+        dropout=float(dropout) if isinstance(dropout, (int, float)) else None,
+    )
+
+
+# --------------------------------------------------------------------------- a call
+
+
+def check_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden = None, packed: bool = False,
+               input_from_rnn: bool = False) -> list[Violation]:
+    """Check one forward call. Returns the violations torch would hit, in torch's order, up to
+    and including the first one that raises (later checks never run in torch either).
+
+    `packed`: x is the padded data of a PackedSequence, laid out (batch, time, features).
+    `input_from_rnn`: the input is another RNN's output, so a feature mismatch is RNN009.
+    """
+    if spec.is_cell:
+        return _check_cell_call(spec, x, hx)
+    found: list[Violation] = []
+    if x is None:
+        return found
+    rank = x.rank
+    if packed:
+        if rank is not None and rank != 3:
+            found.append(Violation(
+                "RNN003", "input", "packed data of rank 3 (batch, time, features) before packing",
+                f"the padded data is {rank}-D {_shape_text(x)}", "pack a (batch, time, features) tensor"))
+            return found
+    elif rank is not None and rank not in (2, 3):
+        found.append(Violation(
+            "RNN003", "input", f"a 3-D input {_layout(spec)} or a 2-D unbatched (seq_len, input_size)",
+            f"the input is {rank}-D {_shape_text(x)}", _rank_hint(rank, spec)))
+        return found
+    batched = True if packed else (rank == 3 if rank is not None else None)
+
+    if batched is False and spec.batch_first is True and not packed:
+        found.append(Violation(
+            "RNN002", "input", f"(batch, seq_len, input_size) for batch_first=True",
+            f"the input is 2-D {_shape_text(x)}, which torch reads as ONE unbatched sequence of "
+            f"{x.dims[0]} steps (no error is raised)",
+            "add the batch dimension (x.unsqueeze(0) for one sequence, or reshape to (batch, seq_len, input_size))",
+            raises=False))
+
+    # hidden-state type and rank (torch checks these before the input size)
+    stop = _check_hidden_kind(spec, hx, batched, found)
+    if stop:
+        return found
+
+    expected_in = spec.input_size
+    if x.last.differs(expected_in):
+        code = "RNN009" if input_from_rnn else "RNN001"
+        found.append(Violation(
+            code, "input", f"input_size={expected_in.described()}",
+            f"the input's last dimension is {x.last.described()} {_shape_text(x)}",
+            "make the input's feature dimension match input_size"
+            + (" (the previous RNN outputs num_directions * hidden_size features)" if input_from_rnn else "")))
+        return found
+
+    if hx is None or hx is UNKNOWN_HIDDEN or batched is None:
+        return found
+    batch = UNKNOWN
+    if batched:
+        batch = x.dim(0) if packed or spec.batch_first else (x.dim(1) if spec.batch_first is False else UNKNOWN)
+    states: list[tuple[str, Optional[Shape], Dim]] = []
+    if spec.is_lstm:
+        assert isinstance(hx, StatePair)
+        states = [("h0", hx.items[0], spec.h_out), ("c0", hx.items[1], spec.hidden_size)]
+    else:
+        assert isinstance(hx, Shape)
+        states = [("h0", hx, spec.h_out)]
+    for name, shape, feat in states:
+        if shape is None or not shape.rank_known:
+            continue
+        expected = (spec.state_rows, batch, feat) if batched else (spec.state_rows, feat)
+        v = _hidden_mismatch(spec, name, shape, expected, batched, x)
+        if v:
+            found.append(v)
+            return found
+    return found
+
+
+def _layout(spec: RNNSpec) -> str:
+    if spec.batch_first is True:
+        return "(batch, seq_len, input_size)"
+    if spec.batch_first is False:
+        return "(seq_len, batch, input_size)"
+    return "(seq_len, batch, input_size) or batch-first"
+
+
+def _rank_hint(rank: int, spec: RNNSpec) -> str:
+    if rank > 3:
+        return "flatten the extra dimensions into the feature axis (e.g. x.flatten(2)) or reshape before the RNN"
+    if rank == 1:
+        return "a single vector is one time step: use x.view(1, -1) for a one-step sequence"
+    return "pass a sequence tensor"
+
+
+def _check_hidden_kind(spec: RNNSpec, hx: Hidden, batched: Optional[bool], found: list[Violation]) -> bool:
+    """Type and rank of the hidden state (RNN006, RNN005, RNN002). True when torch stops here."""
+    if hx is None or hx is UNKNOWN_HIDDEN:
+        return False
+    want_rank = None if batched is None else (3 if batched else 2)
+    if spec.is_lstm:
+        if isinstance(hx, Shape):
+            found.append(Violation(
+                "RNN006", "hx", "an (h0, c0) tuple for nn.LSTM", f"a single tensor {_shape_text(hx)} is given",
+                "pass (h0, c0) with c0 = torch.zeros_like(h0) if you have no cell state"))
+            return True
+        assert isinstance(hx, StatePair)
+        if len(hx.items) != 2:
+            found.append(Violation(
+                "RNN006", "hx", "an (h0, c0) pair for nn.LSTM", f"a {hx.container} of {len(hx.items)} element(s)",
+                "pass exactly (h0, c0)"))
+            return True
+        ranks = [s.rank if s is not None else None for s in hx.items]
+        if want_rank is not None and all(r is not None for r in ranks) and any(r != want_rank for r in ranks):
+            return _rank_violation(spec, hx.items[0] if ranks[0] != want_rank else hx.items[1],
+                                   "h0" if ranks[0] != want_rank else "c0", want_rank, found)
+        return False
+    if isinstance(hx, StatePair):
+        found.append(Violation(
+            "RNN006", "hx", f"a single tensor h0 for nn.{spec.kind}",
+            f"a {hx.container} of {len(hx.items)} element(s) is given",
+            "only nn.LSTM takes an (h0, c0) pair: pass h0 alone"))
+        return True
+    assert isinstance(hx, Shape)
+    if want_rank is not None and hx.rank is not None and hx.rank != want_rank:
+        return _rank_violation(spec, hx, "h0", want_rank, found)
+    return False
+
+
+def _rank_violation(spec: RNNSpec, state: Optional[Shape], name: str, want_rank: int,
+                    found: list[Violation]) -> bool:
+    assert state is not None
+    if want_rank == 2:
+        found.append(Violation(
+            "RNN002", "input", f"a 3-D (batched) input, since {name} {_shape_text(state)} is {state.rank}-D",
+            "the input is 2-D (unbatched)", "add the batch dimension to the input, or give a 2-D hidden state",
+            severity="error"))
+    else:
+        found.append(Violation(
+            "RNN005", name, f"a 3-D {name} (num_layers * num_directions, batch, hidden) for a 3-D input",
+            f"{name} is {state.rank}-D {_shape_text(state)}",
+            f"add the layer dimension: {name}.unsqueeze(0)" if state.rank == 2 else "reshape the hidden state"))
+    return True
+
+
+_AXIS = ("num_layers * num_directions", "batch", "hidden")
+
+
+def _hidden_mismatch(spec: RNNSpec, name: str, shape: Shape, expected: tuple[Dim, ...], batched: bool,
+                     x: Shape) -> Optional[Violation]:
+    dims = shape.dims
+    axes = _AXIS if batched else (_AXIS[0], _AXIS[2])
+    wrong = [i for i, (got, want) in enumerate(zip(dims, expected)) if got.differs(want)]
+    if not wrong:
+        return None
+    want_text = "(" + ", ".join(f"{axes[i]}={_num(expected[i])}" for i in range(len(expected))) + ")"
+    hint = "the hidden state is always (num_layers * num_directions, batch, hidden), whatever batch_first says"
+    if batched and len(dims) == 3 and dims[0].same(expected[1]) and dims[1].same(expected[0]) and not dims[0].same(dims[1]):
+        hint = f"{name} is laid out batch-first; the hidden state never is: use {name}.transpose(0, 1).contiguous()"
+    elif batched and 1 in wrong and wrong == [1]:
+        hint = (f"{name}'s batch must equal the input's batch {expected[1].described()}"
+                " (for a batch_first=True module that is x.size(0), otherwise x.size(1))")
+    elif wrong == [0]:
+        hint = (f"{name} needs num_layers * num_directions = {_num(expected[0])} rows"
+                + (" (2 per layer for a bidirectional module)" if spec.bidirectional else ""))
+    elif wrong == [len(expected) - 1]:
+        feat = "proj_size" if (name == "h0" and spec.proj_size.value) else "hidden_size"
+        hint = f"{name}'s last dimension must be {feat} {_num(expected[-1])}"
+    return Violation("RNN005", name, f"{name} of shape {want_text}", f"it is {_shape_text(shape)}", hint)
+
+
+def _num(d: Dim) -> str:
+    return d.described()
+
+
+def _check_cell_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden) -> list[Violation]:
+    found: list[Violation] = []
+    if x is None:
+        return found
+    rank = x.rank
+    if rank == 3:
+        found.append(Violation(
+            "RNN012", "input", f"one time step (batch, input_size) or (input_size,) for nn.{spec.kind}",
+            f"the input is a 3-D sequence {_shape_text(x)}",
+            f"loop over the time steps (for x_t in x.unbind(0)) or use nn.{spec.kind[:-4]}"))
+        return found
+    if rank is not None and rank not in (1, 2):
+        found.append(Violation(
+            "RNN003", "input", f"a 1-D or 2-D input for nn.{spec.kind}", f"the input is {rank}-D {_shape_text(x)}",
+            "pass (batch, input_size) for one time step"))
+        return found
+    batched = None if rank is None else rank == 2
+    state_items: list[tuple[str, Optional[Shape]]] = []
+    if hx is not None and hx is not UNKNOWN_HIDDEN:
+        if spec.is_lstm:
+            if isinstance(hx, Shape):
+                found.append(Violation(
+                    "RNN006", "hx", "an (h, c) tuple for nn.LSTMCell", f"a single tensor {_shape_text(hx)} is given",
+                    "pass (h, c)"))
+                return found
+            assert isinstance(hx, StatePair)
+            if len(hx.items) != 2:
+                found.append(Violation("RNN006", "hx", "an (h, c) pair for nn.LSTMCell",
+                                       f"a {hx.container} of {len(hx.items)} element(s)", "pass exactly (h, c)"))
+                return found
+            state_items = [("h", hx.items[0]), ("c", hx.items[1])]
+        else:
+            if isinstance(hx, StatePair):
+                found.append(Violation(
+                    "RNN006", "hx", f"a single tensor h for nn.{spec.kind}",
+                    f"a {hx.container} of {len(hx.items)} element(s) is given", "pass the tensor alone"))
+                return found
+            assert isinstance(hx, Shape)
+            state_items = [("h", hx)]
+    for name, state in state_items:
+        if state is not None and state.rank is not None and state.rank not in (1, 2):
+            found.append(Violation("RNN005", name, f"{name} of shape (batch, hidden_size) or (hidden_size,)",
+                                   f"it is {state.rank}-D {_shape_text(state)}",
+                                   "a cell's state has no layer dimension: drop it (state.squeeze(0))"))
+            return found
+    if x.last.differs(spec.input_size):
+        found.append(Violation(
+            "RNN001", "input", f"input_size={spec.input_size.described()}",
+            f"the input's last dimension is {x.last.described()} {_shape_text(x)}",
+            "make the input's feature dimension match input_size"))
+        return found
+    for name, state in state_items:
+        if state is None or batched is None or state.rank is None:
+            continue
+        if batched and state.rank == 1 or not batched and state.rank == 2:
+            want = "(batch, hidden_size)" if batched else "(hidden_size,)"
+            found.append(Violation(
+                "RNN005", name, f"{name} of shape {want} to match the {rank}-D input",
+                f"it is {state.rank}-D {_shape_text(state)}",
+                "give the state the same batching as the input"))
+            return found
+        expected = (x.dim(0), spec.hidden_size) if batched else (spec.hidden_size,)
+        if any(g.differs(w) for g, w in zip(state.dims, expected)):
+            want = "(batch={}, hidden_size={})".format(*map(_num, expected)) if batched else f"(hidden_size={_num(expected[0])},)"
+            found.append(Violation("RNN005", name, f"{name} of shape {want}", f"it is {_shape_text(state)}",
+                                   "a cell's state is (batch, hidden_size)"))
+            return found
+    return found
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def output_shapes(spec: RNNSpec, x: Shape, packed: bool = False) -> tuple[Shape, Shape, Optional[Shape]]:
+    """(output, h_n, c_n) of a call with input x (c_n only for LSTMs). For a packed call the
+    output is the padded layout (batch, time, features) a later pad_packed_sequence unpacks."""
+    feat = spec.out_features
+    if spec.is_cell:
+        batch = x.dims[:-1] if x.rank_known else ()
+        h = Shape(tuple(batch) + (spec.hidden_size.with_role("feature"),), x.rank_known)
+        return h, h, (h if spec.is_lstm else None)
+    rank = 3 if packed else x.rank
+    if rank == 2:
+        out = Shape((x.dims[0], feat.with_role("feature")))
+        h = Shape((spec.state_rows, spec.h_out))
+        c = Shape((spec.state_rows, spec.hidden_size))
+    else:
+        lead = x.dims[:-1] if x.rank_known else (UNKNOWN, UNKNOWN)
+        out = Shape(tuple(lead) + (feat.with_role("feature"),), rank is not None)
+        if packed or spec.batch_first is True:
+            batch = x.dim(0)
+        elif spec.batch_first is False and x.rank_known:
+            batch = x.dim(1)
+        else:
+            batch = UNKNOWN
+        h = Shape((spec.state_rows, batch.with_role("batch"), spec.h_out))
+        c = Shape((spec.state_rows, batch.with_role("batch"), spec.hidden_size))
+        if rank is None:
+            # the input might have been unbatched: only the trailing size is certain
+            h = Shape((spec.h_out,), rank_known=False)
+            c = Shape((spec.hidden_size,), rank_known=False)
+    return out, h, (c if spec.is_lstm else None)
+
+
+# --------------------------------------------------------------------------- reading the outputs
+
+IndexItem = Union[int, str, None]
+"""One subscript element: an int, "full" (`:`), "slice" (another slice), "none" (`None`),
+"ellipsis", or None when not known."""
+
+
+def check_output_index(spec: RNNSpec, which: str, index: Sequence[IndexItem], rank: Optional[int]
+                       ) -> Optional[Violation]:
+    """RNN007/RNN008 for the sequence output `out[...]` (which="out"). The h_n row rules need the
+    whole expression and live in `check_state_rows`."""
+    if which != "out" or spec.is_cell or rank != 3 or "ellipsis" in index or "none" in index:
+        return None
+    items = list(index) + ["full"] * (3 - len(index))
+    if spec.batch_first is None:
+        return None
+    time_axis, batch_axis = (1, 0) if spec.batch_first else (0, 1)
+    last = -1
+    if items[batch_axis] == last and items[time_axis] == "full":
+        where = "out[:, -1]" if batch_axis == 1 else "out[-1]"
+        layout = "batch_first=True (batch, seq_len, features)" if spec.batch_first else \
+            "batch_first=False (seq_len, batch, features)"
+        right = "out[:, -1]" if spec.batch_first else "out[-1]"
+        return Violation(
+            "RNN007", "output", f"the last time step on axis {time_axis} of an output laid out {layout}",
+            f"{where} takes the last element of the batch axis (axis {batch_axis}) at every time step",
+            f"use {right}" + (" (or h_n[-1])" if not spec.bidirectional else ""), raises=False)
+    if spec.bidirectional and items[time_axis] == last and items[batch_axis] == "full" and items[2] == "full":
+        return Violation(
+            "RNN008", "output", "a summary of both directions of a bidirectional output",
+            "the last time step holds the backward direction after only one step",
+            "use torch.cat((h_n[-2], h_n[-1]), dim=1), or "
+            "torch.cat((out[:, -1, :H], out[:, 0, H:]), dim=1) for batch-first output", raises=False)
+    return None
+
+
+def check_state_row(spec: RNNSpec, row: int) -> Optional[Violation]:
+    """RNN008 for `h_n[row]` used alone as the summary of a bidirectional module."""
+    if spec.is_cell or spec.bidirectional is not True or spec.num_layers.value is None:
+        return None
+    rows = spec.num_layers.value * 2
+    r = row % rows if -rows <= row < rows else None
+    if r is None:
+        return None
+    layer, direction = divmod(r, 2)
+    which = "backward" if direction else "forward"
+    detail = f"h_n[{row}] is only layer {layer}'s {which} direction"
+    if layer != spec.num_layers.value - 1:
+        detail += " (not the last layer)"
+    return Violation(
+        "RNN008", "h_n", "both directions of the last layer (h_n rows are layer-major: 2k forward, 2k+1 backward)",
+        detail, "use torch.cat((h_n[-2], h_n[-1]), dim=1)", raises=False)

@@ -1,0 +1,1 @@
+"""The static analyzer: discover -> prefilter -> parse -> resolve -> interpret -> check -> suppress."""

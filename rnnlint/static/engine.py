@@ -1,0 +1,92 @@
+"""Lint one file: read -> decode -> parse -> analyze -> suppress. Never raises for bad input.
+
+A file that cannot be read, decoded or parsed gets exactly one RNN000 finding; the caller
+goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..diagnostic import Diagnostic
+from .suppress import apply_noqa
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: Optional[str] = None  # an internal error (a bug in rnnlint), reported with exit code 2
+
+
+def syntax_error(path: str, row: int, column: int, message: str) -> Diagnostic:
+    row, column = max(row, 1), max(column, 1)
+    return Diagnostic(path, row, column, row, column + 1, "RNN000", f"cannot parse the file: {message}", "error",
+                      expected="valid Python", actual=message, hint="fix the syntax error; nothing else was checked")
+
+
+def decode(data: bytes) -> str:
+    """Decode as Python does (PEP 263 cookie, BOM, UTF-8 default). Raises SyntaxError or
+    UnicodeDecodeError (a ValueError) when the bytes are not a Python source."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def check_syntax(source: str, path: str) -> Optional[Diagnostic]:
+    """The stdlib parser first: it is fast, bounds nesting depth, and gives CPython's message."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:  # includes IndentationError and TabError
+        return syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:  # e.g. a NUL byte, absurd nesting
+        return syntax_error(path, 1, 1, str(exc) or type(exc).__name__)
+    return None
+
+
+def lint_source(source: str, path: str) -> list[Diagnostic]:
+    """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint."""
+    bad = check_syntax(source, path)
+    if bad is not None:
+        return [bad]
+    import libcst
+
+    try:
+        module = libcst.parse_module(source)
+    except libcst.ParserSyntaxError as exc:
+        return [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)]
+    except RecursionError:
+        return [syntax_error(path, 1, 1, "too deeply nested for rnnlint's parser")]
+    from .interpreter import analyze_module
+
+    return sorted(apply_noqa(source, analyze_module(module, path)), key=Diagnostic.sort_key)
+
+
+def lint_bytes(data: bytes, path: str) -> FileResult:
+    try:
+        source = decode(data)
+    except (SyntaxError, ValueError, LookupError) as exc:
+        return FileResult(path, [syntax_error(path, 1, 1, f"cannot decode the file ({exc})")])
+    try:
+        return FileResult(path, lint_source(source, path))
+    except RecursionError:
+        return FileResult(path, [], error=f"{path}: analysis gave up (nesting too deep)")
+    except Exception as exc:  # a bug in rnnlint must not lose the other files
+        return FileResult(path, [], error=f"{path}: internal error: {type(exc).__name__}: {exc}")
+
+
+def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
+    shown = display if display is not None else str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
+    return lint_bytes(data, shown)
