@@ -152,7 +152,7 @@ class Shape:
         return f"({inner},)" if len(self.dims) == 1 else f"({inner})"
 
     def described(self) -> str:
-        return f"{self} ({self.origin})" if self.origin else str(self)
+        return f"{self} from {self.origin}" if self.origin else str(self)
 
 
 # --------------------------------------------------------------------------- the module
@@ -516,7 +516,7 @@ def check_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden = None, packed: boo
         code = "RNN009" if input_from_rnn else "RNN001"
         found.append(Violation(
             code, "input", f"input_size={expected_in.described()}",
-            f"the input's last dimension is {x.last.described()} {_shape_text(x)}",
+            f"the input's last dimension is {x.last} (shape {_shape_text(x)})",
             "make the input's feature dimension match input_size"
             + (" (the previous RNN outputs num_directions * hidden_size features)" if input_from_rnn else "")))
         return found
@@ -688,7 +688,7 @@ def _check_cell_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden) -> list[Viol
     if x.last.differs(spec.input_size):
         found.append(Violation(
             "RNN001", "input", f"input_size={spec.input_size.described()}",
-            f"the input's last dimension is {x.last.described()} {_shape_text(x)}",
+            f"the input's last dimension is {x.last} (shape {_shape_text(x)})",
             "make the input's feature dimension match input_size"))
         return found
     for name, state in state_items:

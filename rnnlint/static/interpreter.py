@@ -1,10 +1,1240 @@
-"""The abstract interpreter (being written)."""
+"""The abstract interpreter: reads a module top to bottom with an environment of abstract
+values, follows classes, instantiations and calls, and turns RNN events into findings.
+
+Events are checked by the pure contract (`rnnlint.contract`); torch knowledge comes from the
+tables in `semantics`. Unknown stays unknown: an unknown value never produces a finding, and
+work is bounded per file (call depth, steps), so pathological code terminates quickly.
+"""
+
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Union
+
 import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from .. import contract
+from ..contract import Dim, RNNSpec, Shape, StatePair, UNKNOWN, UNKNOWN_HIDDEN, Violation
 from ..diagnostic import Diagnostic
+from .. import rules
+from . import semantics
+from .names import MODULE_BASE, canonical, rnn_kind
+from .semantics import CallArgs
+from .values import (
+    TOP, BoundV, ClassV, Const, DictV, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV,
+    RefV, RNNModuleV, SeqV, SuperV, TensorV, Value, dim_of, join, truth,
+)
+
+MAX_DEPTH = 12
+MAX_STEPS = 400_000
+_BATCH_NAMES = frozenset({"batch_size", "batch", "bs", "bsz", "n_batch", "num_batch", "batchsize", "b", "batch_sz"})
+_TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps", "time_steps", "n_steps",
+                         "num_steps", "max_len", "max_length", "seqlen", "t", "steps", "window", "window_size",
+                         "seq_size", "lookback", "bptt"})
 
 
-def analyze_module(module: cst.Module, path: str) -> list[Diagnostic]:
-    return []
+class Budget(Exception):
+    """The per-file work bound was reached: stop analysing quietly."""
+
+
+class Env:
+    """A scope: names to values, falling back to the enclosing (module) scope."""
+
+    def __init__(self, parent: Optional["Env"] = None, vars: Optional[dict[str, Value]] = None) -> None:
+        self.vars: dict[str, Value] = dict(vars or {})
+        self.parent = parent
+
+    def lookup(self, name: str) -> Optional[Value]:
+        env: Optional[Env] = self
+        while env is not None:
+            if name in env.vars:
+                return env.vars[name]
+            env = env.parent
+        return None
+
+    def copy(self) -> "Env":
+        return Env(self.parent, self.vars)
+
+    def absorb(self, a: "Env", b: "Env") -> None:
+        """Set self to the join of two branch environments."""
+        names = set(a.vars) | set(b.vars)
+        self.vars = {n: join(a.vars.get(n, TOP), b.vars.get(n, TOP)) for n in names}
+
+
+class Frame:
+    def __init__(self, func: Optional[FunctionV] = None) -> None:
+        self.func = func
+        self.returns: list[Value] = []
+
+
+class ModuleInfo:
+    """A parsed file: its path (as displayed), source, tree and positions."""
+
+    def __init__(self, path: str, source: str, module: cst.Module) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+_PRINTER = cst.Module(body=[])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    return _PRINTER.code_for_node(node)
+
+
+class Interpreter:
+    def __init__(self, main: ModuleInfo, loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None
+                 ) -> None:
+        self.main = main
+        self.modules: list[ModuleInfo] = [main]
+        self.loader = loader
+        self.module_envs: dict[str, Env] = {}
+        self.findings: dict[tuple, Diagnostic] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str]] = {}
+        self.steps = 0
+        self.stack: list[FunctionV] = []
+        self.selves: list[Optional[Value]] = []  # the receiver of each running call
+        self.instantiated: set[int] = set()
+        self.called: set[int] = set()
+        self.classes: list[ClassV] = []
+        self.functions: list[FunctionV] = []
+        self.current: ModuleInfo = main
+
+    # ------------------------------------------------------------------ positions and reports
+
+    def _info_for(self, node: cst.CSTNode) -> tuple[ModuleInfo, Optional[CodeRange]]:
+        for info in self.modules:
+            pos = info.positions.get(node)
+            if pos is not None:
+                return info, pos
+        return self.main, None
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return (self._info_for(node)[1] or _NOWHERE).start.line
+
+    def describe_call(self, node: cst.Call) -> str:
+        text = code_of(node)
+        if len(text) > 60:
+            text = text[:57] + "..."
+        return f"{text} on line {self.line_of(node)}"
+
+    def report_violation(self, node: cst.CSTNode, v: Violation, label: str) -> None:
+        info, pos = self._info_for(node)
+        if pos is None:
+            return
+        rule = rules.BY_CODE[v.code]
+        severity = v.severity or rule.severity
+        message = f"{rule.name}: {v.render(label)}"
+        key = (info.path, pos.start.line, pos.start.column, v.code)
+        if key in self.findings:
+            return
+        self.findings[key] = Diagnostic(
+            info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code, message,
+            severity, v.expected, v.actual, v.hint)
+
+    def resolve_direction_pairs(self, parts: list[Value]) -> None:
+        """`torch.cat((h_n[-2], h_n[-1]), 1)` is the right summary: drop the pending RNN008
+        findings of rows that form the last layer's forward/backward pair."""
+        rows = [p for p in parts if isinstance(p, TensorV) and p.role == "state_row" and p.row is not None]
+        for p in rows:
+            spec = p.rnn.spec if p.rnn else None
+            if spec is None or spec.num_layers.value is None:
+                continue
+            total = spec.num_layers.value * 2
+            mine = {r.row % total for r in rows if r.rnn == p.rnn and r.row is not None and -total <= r.row < total}
+            if {total - 2, total - 1} <= mine and p.row_node is not None:
+                self.pending.pop(id(p.row_node), None)
+
+    # ------------------------------------------------------------------ entry points
+
+    def run(self) -> list[Diagnostic]:
+        try:
+            env = self.exec_module(self.main)
+            self.analyze_unused(env)
+        except (Budget, RecursionError):
+            pass
+        for node, violation, label in self.pending.values():
+            self.report_violation(node, violation, label)
+        return list(self.findings.values())
+
+    def exec_module(self, info: ModuleInfo) -> Env:
+        env = Env()
+        self.module_envs[info.path] = env
+        previous, self.current = self.current, info
+        try:
+            self.exec_block(info.module.body, env, Frame())
+        finally:
+            self.current = previous
+        return env
+
+    def analyze_unused(self, env: Env) -> None:
+        """Classes never instantiated and functions never called are still read: with their
+        defaults where every needed parameter has one, with symbols otherwise."""
+        for cls in list(self.classes):
+            if id(cls) in self.instantiated or not self.is_module_class(cls):
+                continue
+            init = self.find_method(cls, "__init__")
+            args = self.symbolic_args(init, skip_self=True) if init else CallArgs(cst.Call(func=cst.Name("x")), [], {})
+            inst = self.instantiate(cls, args, label=cls.name)
+            if isinstance(inst, InstanceV):
+                fwd = self.find_method(cls, "forward")
+                if fwd is not None:
+                    self.call_function(fwd, self.symbolic_args(fwd, skip_self=True), receiver=inst)
+        for func in list(self.functions):
+            if id(func) not in self.called and func.owner is None:
+                self.call_function(func, self.symbolic_args(func, skip_self=False))
+
+    def symbolic_args(self, func: FunctionV, skip_self: bool) -> CallArgs:
+        """Arguments for reading a function on its own: a named int parameter without a default
+        is a symbol, everything else unknown (defaults are applied by the binding)."""
+        params = list(func.node.params.params)
+        if skip_self and params:
+            params = params[1:]
+        args: list[tuple[Value, cst.Arg]] = []
+        dummy = cst.Arg(value=cst.Name("_"))
+        for p in params:
+            if p.default is not None:
+                break
+            args.append((IntV(Dim(symbol=p.name.value)) if _is_int_annotation(p) or _sounds_like_size(p.name.value)
+                         else TOP, dummy))
+        return CallArgs(cst.Call(func=cst.Name(func.name)), args, {})
+
+    # ------------------------------------------------------------------ statements
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Budget()
+
+    def exec_block(self, body: object, env: Env, frame: Frame) -> bool:
+        """Execute statements in order; False once the path has returned or raised."""
+        statements = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
+        for stmt in statements:  # type: ignore[union-attr]
+            if not self.exec_stmt(stmt, env, frame):
+                return False
+        return True
+
+    def exec_stmt(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
+        self.tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if not self.exec_small(small, env, frame):
+                    return False
+            return True
+        if isinstance(stmt, cst.If):
+            return self.exec_if(stmt, env, frame)
+        if isinstance(stmt, (cst.For, cst.While)):
+            return self.exec_loop(stmt, env, frame)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                value = self.eval(item.item, env)
+                if item.asname is not None:
+                    self.assign(item.asname.name, TOP if not isinstance(value, (InstanceV,)) else value, env)
+            return self.exec_block(stmt.body, env, frame)
+        if isinstance(stmt, cst.Try):
+            before = env.copy()
+            went_on = self.exec_block(stmt.body, env, frame)
+            if stmt.orelse is not None and went_on:
+                went_on = self.exec_block(stmt.orelse.body, env, frame)
+            for handler in stmt.handlers:
+                alt = before.copy()
+                if handler.name is not None:
+                    self.assign(handler.name.name, TOP, alt)
+                if self.exec_block(handler.body, alt, frame):
+                    if went_on:
+                        env.absorb(env.copy(), alt)
+                    else:
+                        env.vars, went_on = alt.vars, True
+            if stmt.finalbody is not None:
+                self.exec_block(stmt.finalbody.body, env, frame)
+            return went_on
+        if isinstance(stmt, cst.FunctionDef):
+            func = FunctionV(stmt, env, self.current.path)
+            env.vars[stmt.name.value] = func
+            self.functions.append(func)
+            return True
+        if isinstance(stmt, cst.ClassDef):
+            env.vars[stmt.name.value] = self.define_class(stmt, env)
+            return True
+        return True
+
+    def exec_small(self, small: cst.CSTNode, env: Env, frame: Frame) -> bool:
+        if isinstance(small, cst.Assign):
+            value = self.eval(small.value, env)
+            for target in small.targets:
+                self.assign(target.target, value, env, small.value)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self.assign(small.target, self.eval(small.value, env), env, small.value)
+        elif isinstance(small, cst.AugAssign):
+            current = self.eval(small.target, env)
+            value = self.binop(current, small.operator, self.eval(small.value, env))
+            self.assign(small.target, value, env)
+        elif isinstance(small, cst.Expr):
+            self.eval(small.value, env)
+        elif isinstance(small, cst.Return):
+            frame.returns.append(self.eval(small.value, env) if small.value is not None else Const(None))
+            return False
+        elif isinstance(small, cst.Raise):
+            return False
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            self.exec_import(small, env)
+        elif isinstance(small, (cst.Global, cst.Nonlocal)):
+            pass
+        return True
+
+    def exec_if(self, stmt: cst.If, env: Env, frame: Frame) -> bool:
+        cond = truth(self.eval(stmt.test, env))
+        orelse = stmt.orelse
+        if cond is True:
+            return self.exec_block(stmt.body, env, frame)
+        if cond is False:
+            if orelse is None:
+                return True
+            return self.exec_if(orelse, env, frame) if isinstance(orelse, cst.If) else self.exec_block(
+                orelse.body, env, frame)
+        left, right = env.copy(), env.copy()
+        went_left = self.exec_block(stmt.body, left, frame)
+        if orelse is None:
+            went_right = True
+        elif isinstance(orelse, cst.If):
+            went_right = self.exec_if(orelse, right, frame)
+        else:
+            went_right = self.exec_block(orelse.body, right, frame)
+        if went_left and went_right:
+            env.absorb(left, right)
+        elif went_left:
+            env.vars = left.vars
+        elif went_right:
+            env.vars = right.vars
+        return went_left or went_right
+
+    def exec_loop(self, stmt: Union[cst.For, cst.While], env: Env, frame: Frame) -> bool:
+        before = env.copy()
+        if isinstance(stmt, cst.For):
+            self.assign(stmt.target, self.iter_element(self.eval(stmt.iter, env)), env)
+        else:
+            self.eval(stmt.test, env)
+        self.exec_block(stmt.body, env, frame)
+        after = env.copy()
+        # the body may run zero or more times: what it changed is only known to be one of both
+        env.absorb(before, after)
+        for name in set(after.vars) - set(before.vars):
+            env.vars[name] = after.vars[name] if isinstance(after.vars[name], (RNNModuleV, LayerV, FunctionV,
+                                                                                 ClassV)) else TOP
+        if stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body, env, frame)
+        return True
+
+    def iter_element(self, value: Value) -> Value:
+        if isinstance(value, LoaderV):
+            return value.element
+        if isinstance(value, SeqV) and value.items:
+            first = value.items[0]
+            return first if all(join(first, x) == first for x in value.items) else TOP
+        if isinstance(value, TensorV) and value.shape is not None and value.shape.rank_known and value.shape.dims:
+            return TensorV(Shape(value.shape.dims[1:], True, value.shape.origin), value.origin, dtype=value.dtype)
+        if isinstance(value, BoundV) and value.func == "enumerate":
+            return SeqV((IntV(UNKNOWN), self.iter_element(value.receiver)))
+        return TOP
+
+    # ------------------------------------------------------------------ imports
+
+    def exec_import(self, node: Union[cst.Import, cst.ImportFrom], env: Env) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = code_of(alias.name)
+                if alias.asname is not None:
+                    env.vars[code_of(alias.asname.name)] = self.module_value(full, 0)
+                else:
+                    top = full.split(".")[0]
+                    env.vars[top] = self.module_value(top, 0)
+            return
+        module = code_of(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            loaded = self.load_module_env(module, level)
+            if loaded is not None:
+                env.vars.update({k: v for k, v in loaded.vars.items() if not k.startswith("_")})
+            return
+        loaded = self.load_module_env(module, level) if (level or not module.startswith("torch")) else None
+        for alias in node.names:
+            name = code_of(alias.name)
+            local = code_of(alias.asname.name) if alias.asname is not None else name
+            if loaded is not None and name in loaded.vars:
+                env.vars[local] = loaded.vars[name]
+            elif level == 0:
+                env.vars[local] = RefV(canonical(f"{module}.{name}"))
+            else:
+                sub = self.load_module_env(f"{module}.{name}" if module else name, level)
+                env.vars[local] = TOP if sub is None else NamespaceV(dict(sub.vars))
+
+    def module_value(self, name: str, level: int) -> Value:
+        if name.split(".")[0] in ("torch", "argparse", "dataclasses", "math", "numpy", "np"):
+            return RefV(name)
+        loaded = self.load_module_env(name, level)
+        return NamespaceV(dict(loaded.vars)) if loaded is not None else RefV(name)
+
+    def load_module_env(self, name: str, level: int) -> Optional[Env]:
+        """The environment of a module of the linted tree (relative or sibling imports only)."""
+        if self.loader is None or len(self.stack) > 2:
+            return None
+        info = self.loader(self.current.path, name, level)
+        if info is None:
+            return None
+        if info.path in self.module_envs:
+            return self.module_envs[info.path]
+        if len(self.modules) > 8:
+            return None
+        self.modules.append(info)
+        self.module_envs[info.path] = Env()
+        return self.exec_module(info)
+
+    # ------------------------------------------------------------------ classes
+
+    def define_class(self, node: cst.ClassDef, env: Env) -> ClassV:
+        bases = [self.eval(b.value, env) for b in node.bases]
+        is_dc = any(_decorator_name(d) in ("dataclass", "dataclasses.dataclass") for d in node.decorators)
+        cls = ClassV(node, env, bases, {}, self.current.path, is_dc)
+        body_env = Env(env)
+        frame = Frame()
+        for stmt in node.body.body:  # type: ignore[union-attr]
+            if isinstance(stmt, cst.FunctionDef):
+                func = FunctionV(stmt, env, self.current.path, cls)
+                body_env.vars[stmt.name.value] = func
+                self.functions.append(func)
+            else:
+                self.exec_stmt(stmt, body_env, frame)
+        cls.body = body_env.vars
+        self.classes.append(cls)
+        return cls
+
+    def mro(self, cls: ClassV) -> Iterator[Union[ClassV, RefV]]:
+        seen: set[int] = set()
+        todo: list[Value] = [cls]
+        while todo:
+            c = todo.pop(0)
+            if isinstance(c, ClassV) and id(c) not in seen:
+                seen.add(id(c))
+                yield c
+                todo.extend(c.bases)
+            elif isinstance(c, RefV):
+                yield c
+
+    def is_module_class(self, cls: ClassV) -> bool:
+        return any(isinstance(c, RefV) and (canonical(c.qualname) == MODULE_BASE or rnn_kind(c.qualname))
+                   for c in self.mro(cls))
+
+    def rnn_base(self, cls: ClassV) -> Optional[str]:
+        for c in self.mro(cls):
+            if isinstance(c, RefV) and rnn_kind(c.qualname):
+                return rnn_kind(c.qualname)
+        return None
+
+    def find_method(self, cls: ClassV, name: str, after: Optional[ClassV] = None) -> Optional[FunctionV]:
+        skipping = after is not None
+        for c in self.mro(cls):
+            if skipping:
+                if c is after:
+                    skipping = False
+                continue
+            if isinstance(c, ClassV):
+                v = c.body.get(name)
+                if isinstance(v, FunctionV):
+                    return v
+        return None
+
+    def class_attr(self, cls: ClassV, name: str) -> Optional[Value]:
+        for c in self.mro(cls):
+            if isinstance(c, ClassV) and name in c.body:
+                return c.body[name]
+        return None
+
+    def instantiate(self, cls: ClassV, call: CallArgs, label: str = "") -> Value:
+        self.instantiated.add(id(cls))
+        inst = InstanceV(cls, {}, label or cls.name, line=self.line_of(call.node))
+        if cls.is_dataclass:
+            fields = [s for s in cls.node.body.body  # type: ignore[union-attr]
+                      if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.AnnAssign)]
+            names = [code_of(s.body[0].target) for s in fields]  # type: ignore[attr-defined]
+            for name in names:
+                inst.attrs[name] = cls.body.get(name, TOP)
+            for (value, _), name in zip(call.args, names):
+                inst.attrs[name] = value
+            for key, (value, _) in call.kwargs.items():
+                inst.attrs[key] = value
+            if call.star:
+                inst.attrs = {k: TOP for k in inst.attrs}
+            return inst
+        kind = self.rnn_base(cls)
+        init = self.find_method(cls, "__init__")
+        if init is not None:
+            self.call_function(init, call, receiver=inst)
+        elif kind is not None:
+            module = self.build_rnn(kind, call, label)
+            if isinstance(module, RNNModuleV):
+                inst.rnn_spec = module.spec
+        return inst
+
+    # ------------------------------------------------------------------ functions
+
+    def call_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value] = None) -> Value:
+        self.called.add(id(func))
+        if len(self.stack) >= MAX_DEPTH or func in self.stack:
+            return TOP
+        env = Env(func.env if func.env.parent is None else func.env)
+        params = func.node.params
+        positional = list(params.posonly_params) + list(params.params)
+        values = list(call.args)
+        if receiver is not None:
+            values.insert(0, (receiver, cst.Arg(value=cst.Name("self"))))
+        callee = func.owner.name if func.owner and func.name == "__init__" else func.name
+        for i, p in enumerate(positional):
+            name = p.name.value
+            if i < len(values):
+                value = values[i][0]
+            elif name in call.kwargs:
+                value = call.kwargs[name][0]
+            elif call.star:
+                value = TOP
+            elif p.default is not None:
+                value = self.eval(p.default, func.env)
+            else:
+                value = TOP
+            env.vars[name] = self.bound(value, name, callee, call.node)
+        for p in params.kwonly_params:
+            name = p.name.value
+            if name in call.kwargs:
+                value = call.kwargs[name][0]
+            elif p.default is not None and not call.star:
+                value = self.eval(p.default, func.env)
+            else:
+                value = TOP
+            env.vars[name] = self.bound(value, name, callee, call.node)
+        if isinstance(params.star_arg, cst.Param):
+            env.vars[params.star_arg.name.value] = TOP
+        if params.star_kwarg is not None:
+            env.vars[params.star_kwarg.name.value] = TOP
+        frame = Frame(func)
+        self.stack.append(func)
+        self.selves.append(receiver)
+        previous = self.current
+        self.current = next((m for m in self.modules if m.path == func.path), self.current)
+        try:
+            went_on = self.exec_block(func.node.body, env, frame)
+        finally:
+            self.stack.pop()
+            self.selves.pop()
+            self.current = previous
+        results = frame.returns + ([Const(None)] if went_on else [])
+        if not results:
+            return TOP
+        out = results[0]
+        for r in results[1:]:
+            out = join(out, r)
+        return out
+
+    def bound(self, value: Value, name: str, callee: str, node: cst.Call) -> Value:
+        """A known int bound to a parameter remembers where it was passed."""
+        line = self.line_of(node)
+        if isinstance(value, IntV) and value.dim.value is not None and line:
+            return IntV(value.dim.with_origin(f"from {callee}({name}={value.dim.value}) on line {line}"))
+        return value
+
+    # ------------------------------------------------------------------ assignment
+
+    def assign(self, target: cst.BaseExpression, value: Value, env: Env,
+               value_node: Optional[cst.BaseExpression] = None) -> None:
+        if isinstance(target, cst.Name):
+            env.vars[target.value] = self.labelled(value, target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            starred = any(isinstance(e, cst.StarredElement) for e in elements)
+            items = value.items if isinstance(value, SeqV) else None
+            if isinstance(value, TensorV) and value.shape is not None and value.shape.rank_known \
+                    and value.shape.dims and not starred:
+                items = tuple(TensorV(Shape(value.shape.dims[1:], True, value.origin), value.origin)
+                              for _ in elements)
+            for i, element in enumerate(elements):
+                if isinstance(element, cst.StarredElement):
+                    self.assign(element.value, TOP, env)
+                    continue
+                item = items[i] if items is not None and not starred and len(items) == len(elements) else TOP
+                self.assign(element.value, item, env)
+        elif isinstance(target, cst.Attribute):
+            obj = self.eval(target.value, env)
+            name = target.attr.value
+            if isinstance(obj, (InstanceV, NamespaceV)):
+                label = f"{code_of(target.value)}.{name}"
+                obj.attrs[name] = self.labelled(value, label)
+        elif isinstance(target, cst.Subscript):
+            obj = self.eval(target.value, env)
+            if isinstance(obj, DictV):
+                key = self.literal_key(target, env)
+                if key is not None:
+                    obj.items[key] = value
+
+    def labelled(self, value: Value, label: str) -> Value:
+        if isinstance(value, RNNModuleV) and not value.label:
+            return replace(value, label=label)
+        if isinstance(value, LayerV) and not value.label:
+            return replace(value, label=label)
+        return value
+
+    def literal_key(self, node: cst.Subscript, env: Env) -> Optional[object]:
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        key = self.eval(node.slice[0].slice.value, env)
+        if isinstance(key, Const) and isinstance(key.value, (str, bool)):
+            return key.value
+        if isinstance(key, IntV) and key.dim.value is not None:
+            return key.dim.value
+        return None
+
+    # ------------------------------------------------------------------ expressions
+
+    def eval(self, node: cst.BaseExpression, env: Env) -> Value:
+        self.tick()
+        method = getattr(self, "eval_" + type(node).__name__, None)
+        if method is None:
+            return TOP
+        return method(node, env)
+
+    def eval_Integer(self, node: cst.Integer, env: Env) -> Value:
+        try:
+            return IntV(Dim(int(node.evaluated_value)))
+        except ValueError:
+            return TOP
+
+    def eval_Float(self, node: cst.Float, env: Env) -> Value:
+        return Const(float(node.evaluated_value))
+
+    def eval_SimpleString(self, node: cst.SimpleString, env: Env) -> Value:
+        try:
+            return Const(node.evaluated_value)
+        except Exception:
+            return TOP
+
+    def eval_ConcatenatedString(self, node: cst.ConcatenatedString, env: Env) -> Value:
+        return TOP
+
+    def eval_Name(self, node: cst.Name, env: Env) -> Value:
+        name = node.value
+        if name in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[name])
+        value = env.lookup(name)
+        if value is None:
+            return RefV(f"builtins.{name}")
+        if isinstance(value, IntV):
+            role = "batch" if name.lower() in _BATCH_NAMES else "time" if name.lower() in _TIME_NAMES else None
+            dim = value.dim
+            if dim.origin is None and dim.value is not None:
+                dim = dim.with_origin(name)
+            if role and not dim.role:
+                dim = dim.with_role(role)
+            return IntV(dim)
+        return value
+
+    def eval_Attribute(self, node: cst.Attribute, env: Env) -> Value:
+        base = self.eval(node.value, env)
+        return self.get_attr(base, node.attr.value, node)
+
+    def get_attr(self, base: Value, name: str, node: Optional[cst.CSTNode] = None) -> Value:
+        if isinstance(base, RefV):
+            return RefV(canonical(f"{base.qualname}.{name}"))
+        if isinstance(base, InstanceV):
+            if name in base.attrs:
+                value = base.attrs[name]
+                if isinstance(value, IntV) and node is not None:
+                    role = "batch" if name.lower() in _BATCH_NAMES else "time" if name.lower() in _TIME_NAMES else None
+                    if role and not value.dim.role:
+                        return IntV(value.dim.with_role(role))
+                return value
+            attr = self.class_attr(base.cls, name)
+            if isinstance(attr, FunctionV):
+                return BoundV(base, attr)
+            if attr is not None:
+                return attr
+            if base.rnn_spec is not None:
+                return self.rnn_attr(base.rnn_spec, name)
+            return TOP
+        if isinstance(base, SuperV):
+            method = self.find_method(base.after, name, after=base.after)
+            if method is not None:
+                return BoundV(base.instance, method)
+            for c in self.mro(base.after):
+                if isinstance(c, RefV) and rnn_kind(c.qualname) and name == "__init__":
+                    return BoundV(base.instance, f"rnn_init:{rnn_kind(c.qualname)}")
+                if isinstance(c, RefV) and rnn_kind(c.qualname) and name == "forward":
+                    return BoundV(base.instance, "rnn_forward")
+            return TOP
+        if isinstance(base, ClassV):
+            attr = self.class_attr(base, name)
+            return attr if attr is not None else TOP
+        if isinstance(base, TensorV):
+            if name == "shape":
+                return semantics.shape_tuple(base)
+            if name in ("T", "mT") and base.shape is not None and base.shape.rank_known:
+                dims = base.shape.dims
+                swapped = tuple(reversed(dims)) if name == "T" else dims[:-2] + (dims[-1], dims[-2]) if len(
+                    dims) >= 2 else None
+                return base.untagged().with_shape(Shape(swapped, True, base.origin) if swapped else None)
+            if name in semantics.TENSOR_ATTRS:
+                return base
+            if name in ("ndim",):
+                return IntV(Dim(len(base.shape.dims))) if base.shape and base.shape.rank_known else IntV(UNKNOWN)
+            return BoundV(base, name)
+        if isinstance(base, RNNModuleV):
+            return self.rnn_attr(base.spec, name) if name != "forward" else base
+        if isinstance(base, LayerV):
+            return base.param(name) if name != "forward" else base
+        if isinstance(base, (NamespaceV, ParserV)):
+            return base.attrs.get(name, TOP) if isinstance(base, NamespaceV) else BoundV(base, name)
+        if isinstance(base, (DictV, SeqV, LoaderV)):
+            return BoundV(base, name)
+        return TOP
+
+    def rnn_attr(self, spec: RNNSpec, name: str) -> Value:
+        if name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            return IntV(getattr(spec, name))
+        if name in ("bidirectional", "batch_first"):
+            flag = getattr(spec, name)
+            return Const(flag) if flag is not None else TOP
+        return TOP
+
+    def eval_Subscript(self, node: cst.Subscript, env: Env) -> Value:
+        base = self.eval(node.value, env)
+        elements = node.slice
+        if isinstance(base, (SeqV, DictV)) and len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
+            key = self.eval(elements[0].slice.value, env)
+            if isinstance(base, SeqV):
+                if isinstance(key, IntV) and key.dim.value is not None and -len(base.items) <= key.dim.value < len(
+                        base.items):
+                    return base.items[key.dim.value]
+                return TOP
+            k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
+            return base.items.get(k, TOP) if k is not None else TOP
+        if isinstance(base, SeqV) and len(elements) == 1 and isinstance(elements[0].slice, cst.Slice):
+            sl = elements[0].slice
+            bounds = [self.eval(b, env) if b is not None else Const(None) for b in (sl.lower, sl.upper)]
+            if sl.step is None and all(isinstance(b, Const) and b.value is None or isinstance(b, IntV) and
+                                       b.dim.value is not None for b in bounds):
+                lo, hi = (b.dim.value if isinstance(b, IntV) else None for b in bounds)
+                return SeqV(base.items[lo:hi], base.kind)
+            return TOP
+        if isinstance(base, TensorV):
+            return self.index_tensor(base, node, env)
+        for e in elements:
+            if isinstance(e.slice, cst.Index):
+                self.eval(e.slice.value, env)
+        return TOP
+
+    def index_tensor(self, t: TensorV, node: cst.Subscript, env: Env) -> Value:
+        items: list[object] = []
+        for element in node.slice:
+            s = element.slice
+            if isinstance(s, cst.Slice):
+                full = s.lower is None and s.upper is None and s.step is None
+                items.append("full" if full else "slice")
+                for b in (s.lower, s.upper, s.step):
+                    if b is not None:
+                        self.eval(b, env)
+                continue
+            if isinstance(s.value, cst.Ellipsis):
+                items.append("ellipsis")
+                continue
+            v = self.eval(s.value, env)
+            if isinstance(v, Const) and v.value is None:
+                items.append("none")
+            elif isinstance(v, IntV):
+                items.append(self.normalized_index(v.dim, t, len(items)))
+            elif isinstance(v, TensorV) or isinstance(v, SeqV):
+                items.append("tensor")
+            else:
+                items.append(None)
+        self.check_index(t, items, node)
+        shape = semantics.getitem_shape(t.shape, items) if t.shape is not None else None
+        if t.role in ("h_n", "c_n") and items and isinstance(items[0], int) and len(
+                [i for i in items if i not in ("full",)]) == 1:
+            return TensorV(shape, t.origin, rnn=t.rnn, role="state_row", row=items[0], row_node=node)
+        keeps_features = shape is not None and t.shape is not None and shape.dims and t.shape.dims and \
+            shape.last.same(t.shape.last) and (len(items) < (t.shape.rank or 0) or items[-1] == "full")
+        if t.rnn is not None and keeps_features:
+            return TensorV(shape, t.origin, rnn=t.rnn, role="summary" if t.role == "out" else t.role)
+        return TensorV(shape, t.origin, dtype=t.dtype)
+
+    def normalized_index(self, d: Dim, t: TensorV, axis: int) -> Optional[int]:
+        """An int index; `x.size(a) - 1` on the indexed axis counts as -1."""
+        if d.value is not None:
+            return d.value
+        if d.symbol and t.shape is not None and d.symbol.endswith("-1)"):
+            return None
+        return None
+
+    def check_index(self, t: TensorV, items: list[object], node: cst.Subscript) -> None:
+        if t.rnn is None or t.role != "out":
+            if t.rnn is not None and t.role in ("h_n",) and items and isinstance(items[0], int):
+                rest = items[1:]
+                if all(i == "full" for i in rest):
+                    v = contract.check_state_row(t.rnn.spec, items[0])
+                    if v is not None:
+                        self.pending[id(node)] = (node, v, t.rnn.label)
+            return
+        spec = t.rnn.spec
+        if t.layout is not None:
+            spec = replace(spec, batch_first=t.layout == "batch")
+        rank = t.shape.rank if t.shape is not None else None
+        plain = [i for i in items if i not in ("none", "ellipsis")]
+        if rank is None and len(plain) >= 2 and not (len(plain) == 2 and spec.batch_first):
+            rank = 3  # an RNN output indexed on two axes and more is the batched, 3-D one
+        v = contract.check_output_index(spec, "out", [i if i is not None else "?" for i in items], rank)  # type: ignore[misc]
+        if v is not None:
+            self.report_violation(node, v, t.rnn.label)
+
+    def eval_Tuple(self, node: cst.Tuple, env: Env) -> Value:
+        return self.sequence(node.elements, env, "tuple")
+
+    def eval_List(self, node: cst.List, env: Env) -> Value:
+        return self.sequence(node.elements, env, "list")
+
+    def sequence(self, elements: list, env: Env, kind: str) -> Value:
+        items = []
+        for e in elements:
+            if isinstance(e, cst.StarredElement):
+                inner = self.eval(e.value, env)
+                if not isinstance(inner, SeqV):
+                    return TOP
+                items.extend(inner.items)
+            else:
+                items.append(self.eval(e.value, env))
+        return SeqV(tuple(items), kind)
+
+    def eval_Dict(self, node: cst.Dict, env: Env) -> Value:
+        items: dict[object, Value] = {}
+        for e in node.elements:
+            if not isinstance(e, cst.DictElement):
+                return TOP
+            key = self.eval(e.key, env)
+            k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
+            value = self.eval(e.value, env)
+            if k is not None:
+                items[k] = value
+        return DictV(items)
+
+    def eval_IfExp(self, node: cst.IfExp, env: Env) -> Value:
+        cond = truth(self.eval(node.test, env))
+        if cond is True:
+            return self.eval(node.body, env)
+        if cond is False:
+            return self.eval(node.orelse, env)
+        return join(self.eval(node.body, env), self.eval(node.orelse, env))
+
+    def eval_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Value:
+        left = self.eval(node.left, env)
+        t = truth(left)
+        if isinstance(node.operator, cst.And):
+            if t is False:
+                return left
+            right = self.eval(node.right, env)
+            return right if t is True else TOP
+        if t is True:
+            return left
+        right = self.eval(node.right, env)
+        return right if t is False else TOP
+
+    def eval_UnaryOperation(self, node: cst.UnaryOperation, env: Env) -> Value:
+        value = self.eval(node.expression, env)
+        if isinstance(node.operator, cst.Minus) and isinstance(value, IntV):
+            return IntV(Dim(0) - value.dim) if value.dim.value is not None else TOP
+        if isinstance(node.operator, cst.Minus) and isinstance(value, Const) and isinstance(value.value, float):
+            return Const(-value.value)
+        if isinstance(node.operator, cst.Not):
+            t = truth(value)
+            return Const(not t) if t is not None else TOP
+        return value if isinstance(value, TensorV) else TOP
+
+    def eval_BinaryOperation(self, node: cst.BinaryOperation, env: Env) -> Value:
+        return self.binop(self.eval(node.left, env), node.operator, self.eval(node.right, env))
+
+    def binop(self, left: Value, op: cst.CSTNode, right: Value) -> Value:
+        if isinstance(left, IntV) and isinstance(right, IntV):
+            symbol = {cst.Add: "+", cst.AddAssign: "+", cst.Subtract: "-", cst.SubtractAssign: "-",
+                      cst.Multiply: "*", cst.MultiplyAssign: "*", cst.FloorDivide: "//",
+                      cst.FloorDivideAssign: "//"}.get(type(op))
+            if symbol is None:
+                if isinstance(op, (cst.Divide, cst.DivideAssign)) and left.dim.value is not None and \
+                        right.dim.value:
+                    return Const(left.dim.value / right.dim.value)
+                return TOP
+            result = left.dim._combine(right.dim, symbol)
+            origin = left.dim.origin if right.dim.origin is None else right.dim.origin if left.dim.origin is None \
+                else f"{left.dim.origin}, {right.dim.origin}"
+            return IntV(result.with_origin(origin) if result.value is not None else result)
+        if isinstance(left, TensorV) and isinstance(right, TensorV):
+            if left.shape is not None and right.shape is not None and left.shape == right.shape:
+                return left.untagged() if left.rnn != right.rnn else left
+            if right.shape is not None and right.shape.rank == 0:
+                return left
+            return TensorV(None, left.origin)
+        if isinstance(left, TensorV) and isinstance(right, (IntV, Const)):
+            return left
+        if isinstance(right, TensorV) and isinstance(left, (IntV, Const)):
+            return right
+        if isinstance(left, SeqV) and isinstance(right, SeqV) and isinstance(op, cst.Add):
+            return SeqV(left.items + right.items, left.kind)
+        if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, (int, float)) and \
+                isinstance(right.value, (int, float)) and not isinstance(left.value, bool):
+            return TOP
+        return TOP
+
+    def eval_Comparison(self, node: cst.Comparison, env: Env) -> Value:
+        left = self.eval(node.left, env)
+        if len(node.comparisons) != 1:
+            for c in node.comparisons:
+                self.eval(c.comparator, env)
+            return TOP
+        comp = node.comparisons[0]
+        right = self.eval(comp.comparator, env)
+        op = comp.operator
+        a = left.value if isinstance(left, Const) else left.dim.value if isinstance(left, IntV) else _MISSING
+        b = right.value if isinstance(right, Const) else right.dim.value if isinstance(right, IntV) else _MISSING
+        if isinstance(op, (cst.Is, cst.IsNot)) and isinstance(right, Const) and right.value is None:
+            if isinstance(left, Const):
+                return Const((left.value is None) == isinstance(op, cst.Is))
+            if isinstance(left, (TensorV, RNNModuleV, LayerV, InstanceV, SeqV)):
+                return Const(not isinstance(op, cst.Is))
+            return TOP
+        if a is _MISSING or b is _MISSING or a is None and not isinstance(left, Const) or b is None and not isinstance(
+                right, Const):
+            return TOP
+        try:
+            if isinstance(op, cst.Equal):
+                return Const(a == b)
+            if isinstance(op, cst.NotEqual):
+                return Const(a != b)
+            if isinstance(op, cst.GreaterThan):
+                return Const(a > b)
+            if isinstance(op, cst.LessThan):
+                return Const(a < b)
+            if isinstance(op, cst.GreaterThanEqual):
+                return Const(a >= b)
+            if isinstance(op, cst.LessThanEqual):
+                return Const(a <= b)
+        except TypeError:
+            return TOP
+        return TOP
+
+    def eval_Call(self, node: cst.Call, env: Env) -> Value:
+        func = self.eval(node.func, env)
+        call = self.call_args(node, env)
+        return self.apply(func, call, node)
+
+    def call_args(self, node: cst.Call, env: Env) -> CallArgs:
+        args: list[tuple[Value, cst.Arg]] = []
+        kwargs: dict[str, tuple[Value, cst.Arg]] = {}
+        star = False
+        for arg in node.args:
+            value = self.eval(arg.value, env)
+            if arg.star:
+                if arg.star == "*" and isinstance(value, SeqV) and not kwargs:
+                    args.extend((v, arg) for v in value.items)
+                elif arg.star == "**" and isinstance(value, DictV) and all(isinstance(k, str) for k in value.items):
+                    kwargs.update({k: (v, arg) for k, v in value.items.items()})  # type: ignore[misc]
+                else:
+                    star = True
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = (value, arg)
+            else:
+                args.append((value, arg))
+        return CallArgs(node, args, kwargs, star)
+
+    def apply(self, func: Value, call: CallArgs, node: cst.Call) -> Value:
+        if isinstance(func, RefV):
+            return self.call_ref(func.qualname, call)
+        if isinstance(func, ClassV):
+            return self.instantiate(func, call)
+        if isinstance(func, FunctionV):
+            return self.call_function(func, call)
+        if isinstance(func, BoundV):
+            return self.call_bound(func, call)
+        if isinstance(func, RNNModuleV):
+            return self.call_rnn(func.spec, func.label or "the RNN", func.line, call)
+        if isinstance(func, LayerV):
+            handler = semantics.LAYER_CALLS.get(func.kind)
+            return handler(self, func, call) if handler else TOP
+        if isinstance(func, InstanceV):
+            return self.call_instance(func, call)
+        return TOP
+
+    def call_instance(self, inst: InstanceV, call: CallArgs) -> Value:
+        fwd = self.find_method(inst.cls, "forward")
+        if fwd is not None:
+            return self.call_function(fwd, call, receiver=inst)
+        if inst.rnn_spec is not None:
+            return self.call_rnn(inst.rnn_spec, inst.label, inst.line, call)
+        call_m = self.find_method(inst.cls, "__call__")
+        if call_m is not None:
+            return self.call_function(call_m, call, receiver=inst)
+        return TOP
+
+    def call_bound(self, bound: BoundV, call: CallArgs) -> Value:
+        recv = bound.receiver
+        if isinstance(bound.func, FunctionV):
+            return self.call_function(bound.func, call, receiver=recv)
+        name = bound.func
+        if name.startswith("rnn_init:") and isinstance(recv, InstanceV):
+            module = self.build_rnn(name.split(":")[1], call, recv.label)
+            if isinstance(module, RNNModuleV):
+                recv.rnn_spec = module.spec
+            return Const(None)
+        if name == "rnn_forward" and isinstance(recv, InstanceV) and recv.rnn_spec is not None:
+            return self.call_rnn(recv.rnn_spec, recv.label, recv.line, call)
+        if isinstance(recv, TensorV):
+            handler = semantics.TENSOR_METHODS.get(name)
+            if handler is None:
+                return TOP
+            return handler(self, replace(call, receiver=recv))
+        if isinstance(recv, DictV):
+            if name == "get":
+                key = call.pos(0)
+                k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
+                if k in recv.items:
+                    return recv.items[k]
+                return call.pos(1) if len(call.args) > 1 else Const(None) if k is not None else TOP
+            return TOP
+        if isinstance(recv, ParserV):
+            return self.parser_method(recv, name, call)
+        return TOP
+
+    def parser_method(self, parser: ParserV, name: str, call: CallArgs) -> Value:
+        if name in ("add_argument",):
+            flags = [v.value for v, _ in call.args if isinstance(v, Const) and isinstance(v.value, str)]
+            dest = call.get("dest")
+            long = next((f for f in flags if f.startswith("--")), flags[0] if flags else None)
+            key = dest.value if isinstance(dest, Const) and isinstance(dest.value, str) else \
+                long.lstrip("-").replace("-", "_") if long else None
+            if key is None:
+                return TOP
+            default = call.kwargs.get("default", (Const(None), None))[0]
+            action = call.get("action")
+            if isinstance(action, Const) and action.value == "store_true" and "default" not in call.kwargs:
+                default = Const(False)
+            # a value set on the command line can be anything: only the default is known, and
+            # only while nothing else could change it (no `required=True`, no `choices`)
+            if "required" in call.kwargs:
+                default = TOP
+            parser.attrs[key] = default
+            return TOP
+        if name in ("parse_args", "parse_known_args"):
+            ns = NamespaceV(dict(parser.attrs))
+            return ns if name == "parse_args" else SeqV((ns, TOP))
+        if name in ("add_argument_group", "add_mutually_exclusive_group"):
+            return parser
+        return TOP
+
+    def call_ref(self, qualname: str, call: CallArgs) -> Value:
+        name = canonical(qualname)
+        kind = rnn_kind(name)
+        if kind is not None:
+            return self.build_rnn(kind, call, "")
+        handler = semantics.CALLS.get(name)
+        if handler is not None:
+            return handler(self, call)
+        if name in ("argparse.ArgumentParser",):
+            return ParserV({})
+        if name == "builtins.super":
+            return self.super_value()
+        if name == "builtins.len":
+            arg = call.pos(0)
+            if isinstance(arg, SeqV):
+                return IntV(Dim(len(arg.items)))
+            if isinstance(arg, TensorV) and arg.shape is not None and arg.shape.rank_known and arg.shape.dims:
+                return IntV(arg.shape.dims[0])
+            return IntV(UNKNOWN)
+        if name == "builtins.int":
+            arg = call.pos(0)
+            if isinstance(arg, IntV):
+                return arg
+            if isinstance(arg, Const) and isinstance(arg.value, (float, bool)):
+                return IntV(Dim(int(arg.value)))
+            return IntV(UNKNOWN)
+        if name in ("builtins.tuple", "builtins.list"):
+            arg = call.pos(0)
+            return arg if isinstance(arg, SeqV) else TOP
+        if name in ("builtins.enumerate",):
+            return BoundV(call.pos(0), "enumerate")
+        if name in ("builtins.dict",):
+            return DictV({k: v for k, (v, _) in call.kwargs.items()}) if not call.args and not call.star else TOP
+        if name in ("builtins.isinstance", "builtins.hasattr", "builtins.getattr", "builtins.print"):
+            return TOP
+        if name in ("types.SimpleNamespace", "argparse.Namespace"):
+            return NamespaceV({k: v for k, (v, _) in call.kwargs.items()}) if not call.star else TOP
+        return TOP
+
+    def super_value(self) -> Value:
+        """`super()` inside a method: attribute lookups continue after the method's class."""
+        func = self.stack[-1] if self.stack else None
+        receiver = self.selves[-1] if self.selves else None
+        if func is None or func.owner is None or receiver is None:
+            return TOP
+        return SuperV(receiver, func.owner)
+
+    # ------------------------------------------------------------------ RNN events
+
+    def build_rnn(self, kind: str, call: CallArgs, label: str) -> Value:
+        line = self.line_of(call.node)
+        raw_pos: list[object] = [self.python_value(v) for v, _ in call.args]
+        raw_kw = {k: self.python_value(v) for k, (v, _) in call.kwargs.items()}
+        if call.star:
+            raw_pos = [contract.UNKNOWN_ARG if isinstance(v, contract.Unknown) else v for v in raw_pos]
+        bound = contract.bind_constructor(kind, raw_pos, raw_kw)
+        nodes = dict(zip(contract._RNN_POSITIONAL[kind], [a for _, a in call.args]))
+        nodes.update({k: a for k, (_, a) in call.kwargs.items()})
+        if not call.star:
+            for v in contract.check_constructor(kind, bound, len(call.args)):
+                target = nodes.get(v.subject, call.node)
+                self.report_violation(target, v, label or f"nn.{kind}")
+        else:
+            bound = {k: v for k, v in bound.items()}
+        values = dict(zip(contract._RNN_POSITIONAL[kind], [v for v, _ in call.args]))
+        values.update({k: v for k, (v, _) in call.kwargs.items()})
+        dims: dict[str, Dim] = {}
+        for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            v = values.get(name)
+            if isinstance(v, IntV):
+                dims[name] = v.dim.with_origin(v.dim.origin or f"line {line}") if v.dim.value is not None else v.dim
+            elif v is not None or (call.star and name not in ("num_layers", "proj_size")):
+                dims[name] = UNKNOWN
+            elif call.star:
+                dims[name] = UNKNOWN
+        spec = contract.spec_from_arguments(kind, {k: v for k, v in bound.items()}, dims)
+        if call.star:
+            spec = replace(spec, bidirectional=spec.bidirectional if "bidirectional" in call.kwargs else None,
+                           batch_first=spec.batch_first if "batch_first" in call.kwargs else None)
+        return RNNModuleV(spec, label, line)
+
+    def python_value(self, v: Value) -> object:
+        if isinstance(v, IntV):
+            return v.dim.value if v.dim.value is not None else contract.UNKNOWN_ARG
+        if isinstance(v, Const):
+            return v.value
+        return contract.UNKNOWN_ARG
+
+    def call_rnn(self, spec: RNNSpec, label: str, line: int, call: CallArgs) -> Value:
+        x = call.get("input", 0)
+        hx_value = call.get("hx", 1, Const(None))
+        if call.star and len(call.args) < 2 and "hx" not in call.kwargs:
+            hx_value = TOP
+        shape = x.shape if isinstance(x, TensorV) else None
+        packed = isinstance(x, TensorV) and x.packed
+        hx = self.hidden_arg(hx_value)
+        from_rnn = isinstance(x, TensorV) and x.rnn is not None
+        violations = contract.check_call(spec, shape, hx, packed=packed, input_from_rnn=from_rnn)
+        if not violations and shape is not None and not packed and not spec.is_cell:
+            layout = self.layout_violation(spec, x)  # type: ignore[arg-type]
+            if layout is not None:
+                violations.append(layout)
+        name = f"{label} ({spec.describe()}, line {line})"
+        for v in violations:
+            self.report_violation(call.node, v, name)
+        ref = RNNModuleV(spec, label, line).ref()
+        if shape is None or not isinstance(x, TensorV):
+            shape = Shape((spec.input_size,), rank_known=False)
+        out_shape, h_shape, c_shape = contract.output_shapes(spec, shape, packed=packed)
+        origin = f"output of {label} on line {self.line_of(call.node)}"
+        if spec.is_cell:
+            h = TensorV(h_shape, origin, rnn=ref, role="cell_h")
+            if spec.is_lstm:
+                return SeqV((h, TensorV(c_shape, origin, rnn=ref, role="cell_c")))
+            return h
+        layout = None if spec.batch_first is None else ("batch" if spec.batch_first else "time")
+        out = TensorV(out_shape, origin, rnn=ref, role="out", layout=layout, packed=packed)
+        h_n = TensorV(h_shape, origin, rnn=ref, role="h_n")
+        if spec.is_lstm:
+            return SeqV((out, SeqV((h_n, TensorV(c_shape, origin, rnn=ref, role="c_n")))))
+        return SeqV((out, h_n))
+
+    def hidden_arg(self, value: Value) -> contract.Hidden:
+        if isinstance(value, Const) and value.value is None:
+            return None
+        if isinstance(value, TensorV):
+            return value.shape if value.shape is not None else UNKNOWN_HIDDEN
+        if isinstance(value, SeqV):
+            items = tuple(v.shape if isinstance(v, TensorV) else None for v in value.items)
+            return StatePair(items, value.kind)
+        return UNKNOWN_HIDDEN
+
+    def layout_violation(self, spec: RNNSpec, x: TensorV) -> Optional[Violation]:
+        """RNN004: the input's axis roles contradict the module's batch_first."""
+        if x.shape is None or x.shape.rank != 3 or spec.batch_first is None:
+            return None
+        first, second = x.shape.dims[0].role, x.shape.dims[1].role
+        if x.role == "out" and x.layout is not None:
+            first, second = ("batch", "time") if x.layout == "batch" else ("time", "batch")
+        roles = (first, second)
+        want = ("batch", "time") if spec.batch_first else ("time", "batch")
+        flipped = (want[1], want[0])
+        if roles == want or first == second:
+            return None
+        if roles[0] == flipped[0] or roles[1] == flipped[1]:
+            got = "batch-major (batch, seq_len, features)" if "batch" == roles[0] or "time" == roles[1] else \
+                "time-major (seq_len, batch, features)"
+            expected = "(batch, seq_len, input_size) for batch_first=True" if spec.batch_first else \
+                "(seq_len, batch, input_size) for batch_first=False"
+            fix = "pass batch_first=True to the module" if not spec.batch_first else \
+                "transpose the input with x.transpose(0, 1), or build it batch-major"
+            return Violation("RNN004", "input", expected,
+                             f"the input {x.shape.described()} is {got}; torch swaps time and batch silently", fix,
+                             raises=False)
+        return None
+
+    def check_packing_layout(self, node: cst.Call, x: TensorV, batch_first: bool, func: str) -> None:
+        if x.shape is None or x.shape.rank_known is False or len(x.shape.dims) < 2:
+            return
+        first, second = x.shape.dims[0].role, x.shape.dims[1].role
+        if x.role == "out" and x.layout is not None:
+            first, second = ("batch", "time") if x.layout == "batch" else ("time", "batch")
+        if first == second:
+            return
+        is_batch_major = first == "batch" or second == "time"
+        is_time_major = first == "time" or second == "batch"
+        if batch_first and is_time_major and not is_batch_major or not batch_first and is_batch_major and \
+                not is_time_major:
+            layout = "batch-major" if is_batch_major else "time-major"
+            self.report_violation(node, Violation(
+                "RNN004", "input", f"{'(batch, seq_len, ...)' if batch_first else '(seq_len, batch, ...)'} data for "
+                f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
+                f"pass batch_first={not batch_first} to {func}", raises=False), func)
+
+
+_MISSING = object()
+_NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
+
+
+def _decorator_name(d: cst.Decorator) -> str:
+    expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+    return code_of(expr)
+
+
+def _is_int_annotation(p: cst.Param) -> bool:
+    return p.annotation is not None and code_of(p.annotation.annotation) == "int"
+
+
+def _sounds_like_size(name: str) -> bool:
+    n = name.lower()
+    return any(w in n for w in ("size", "dim", "hidden", "layers", "hid", "emb", "vocab", "classes", "features",
+                                "units", "len", "num_"))
+
+
+# ---------------------------------------------------------------------- the entry point
+
+
+def analyze_module(module: cst.Module, path: str, source: str = "",
+                   loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None) -> list[Diagnostic]:
+    """All findings of one parsed module (before `# noqa`)."""
+    interp = Interpreter(ModuleInfo(path, source, module), loader)
+    return interp.run()

@@ -1,0 +1,238 @@
+"""Abstract values of the interpreter: what a name may stand for while the code is read.
+
+Anything the analysis cannot evaluate is TOP (unknown); unknown values never produce findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+import libcst as cst
+
+from ..contract import Dim, RNNSpec, Shape, UNKNOWN
+
+if TYPE_CHECKING:
+    from .interpreter import Env
+
+
+class Value:
+    """Base of all abstract values."""
+
+
+@dataclass(frozen=True)
+class Top(Value):
+    def __repr__(self) -> str:
+        return "TOP"
+
+
+TOP = Top()
+
+
+@dataclass(frozen=True)
+class IntV(Value):
+    """An int: known, symbolic or unknown, with where it came from (in the Dim)."""
+
+    dim: Dim
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    """A literal that is not an int: str, float, bool, None, bytes."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class RNNRef:
+    """The RNN a tensor came out of: its spec, how to name it, where it was built."""
+
+    spec: RNNSpec
+    label: str
+    line: int
+
+
+@dataclass(frozen=True)
+class TensorV(Value):
+    """A tensor with a (possibly partial) shape.
+
+    `rnn`/`role` tag values that are (slices of) an RNN's outputs: role "out" (the sequence
+    output, laid out `layout` "batch"/"time" first), "h_n"/"c_n" (final states), "state_row"
+    (one row of h_n, `row` = its index). `row_node` is the subscript that produced the row.
+    `packed`: a PackedSequence whose `shape` is the padded data, batch-major.
+    """
+
+    shape: Optional[Shape]
+    origin: str = ""
+    rnn: Optional[RNNRef] = None
+    role: Optional[str] = None
+    layout: Optional[str] = None
+    row: Optional[int] = None
+    row_node: Optional[cst.CSTNode] = field(default=None, compare=False)
+    packed: bool = False
+    dtype: Optional[str] = None
+
+    def with_shape(self, shape: Optional[Shape], keep_tag: bool = True) -> "TensorV":
+        if keep_tag:
+            return replace(self, shape=shape)
+        return TensorV(shape, self.origin, dtype=self.dtype)
+
+    def untagged(self) -> "TensorV":
+        return TensorV(self.shape, self.origin, dtype=self.dtype)
+
+
+@dataclass(frozen=True)
+class SeqV(Value):
+    """A tuple or list literal (or a value known to be one)."""
+
+    items: tuple[Value, ...]
+    kind: str = "tuple"
+
+
+@dataclass
+class DictV(Value):
+    items: dict[Any, Value]
+
+
+@dataclass(frozen=True)
+class RefV(Value):
+    """A reference to an importable name, by qualified name (`torch.nn.LSTM`)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class RNNModuleV(Value):
+    """A constructed nn.RNN/LSTM/GRU or cell."""
+
+    spec: RNNSpec
+    label: str
+    line: int
+
+    def ref(self) -> RNNRef:
+        return RNNRef(self.spec, self.label, self.line)
+
+
+@dataclass(frozen=True)
+class LayerV(Value):
+    """A constructed torch layer other than an RNN, with the sizes its transfer needs."""
+
+    kind: str
+    params: tuple[tuple[str, Value], ...]
+    label: str
+    line: int
+
+    def param(self, name: str) -> Value:
+        return dict(self.params).get(name, TOP)
+
+
+@dataclass
+class ClassV(Value):
+    node: cst.ClassDef
+    env: "Env"
+    bases: list[Value]
+    body: dict[str, Value]
+    path: str
+    is_dataclass: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass
+class InstanceV(Value):
+    cls: ClassV
+    attrs: dict[str, Value]
+    label: str = ""
+    rnn_spec: Optional[RNNSpec] = None  # for subclasses of an RNN class
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionV(Value):
+    node: cst.FunctionDef
+    env: "Env" = field(compare=False)
+    path: str = ""
+    owner: Optional[ClassV] = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass(frozen=True)
+class BoundV(Value):
+    """A function bound to a receiver: a user method, or a builtin method name on a value."""
+
+    receiver: Value
+    func: Union[FunctionV, str]
+
+
+@dataclass(frozen=True)
+class SuperV(Value):
+    instance: Value
+    after: ClassV  # look up attributes in the bases after this class
+
+
+@dataclass
+class NamespaceV(Value):
+    """An object with attributes: argparse's Namespace, a simple config object."""
+
+    attrs: dict[str, Value]
+
+
+@dataclass
+class ParserV(Value):
+    """An argparse.ArgumentParser collecting `add_argument` defaults."""
+
+    attrs: dict[str, Value]
+
+
+@dataclass(frozen=True)
+class LoaderV(Value):
+    """A DataLoader or dataset whose iteration yields `element`."""
+
+    element: Value
+
+
+def dim_of(value: Value) -> Dim:
+    return value.dim if isinstance(value, IntV) else UNKNOWN
+
+
+def truth(value: Value) -> Optional[bool]:
+    """Python truthiness when known."""
+    if isinstance(value, Const):
+        return bool(value.value)
+    if isinstance(value, IntV) and value.dim.value is not None:
+        return value.dim.value != 0
+    if isinstance(value, SeqV):
+        return bool(value.items)
+    return None
+
+
+def join(a: Value, b: Value) -> Value:
+    """The value that holds on both paths; TOP where they disagree."""
+    if a is b or a == b:
+        return a
+    if isinstance(a, IntV) and isinstance(b, IntV):
+        return a if a.dim.same(b.dim) else TOP
+    if isinstance(a, TensorV) and isinstance(b, TensorV):
+        shape = join_shapes(a.shape, b.shape)
+        tag_same = (a.rnn, a.role, a.layout, a.row, a.packed) == (b.rnn, b.role, b.layout, b.row, b.packed)
+        if tag_same:
+            return replace(a, shape=shape)
+        return TensorV(shape, a.origin if a.origin == b.origin else "")
+    if isinstance(a, SeqV) and isinstance(b, SeqV) and len(a.items) == len(b.items):
+        return SeqV(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.kind)
+    return TOP
+
+
+def join_shapes(a: Optional[Shape], b: Optional[Shape]) -> Optional[Shape]:
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    if a.rank_known and b.rank_known and len(a.dims) == len(b.dims):
+        return Shape(tuple(x if x.same(y) else UNKNOWN for x, y in zip(a.dims, b.dims)))
+    return None
