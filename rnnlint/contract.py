@@ -338,7 +338,9 @@ def check_constructor(kind: str, args: dict[str, object], positional_count: int 
         out.append(Violation("RNN010", subject, expected, actual, hint, raises=raises))
 
     for key in args:
-        if key in names or key in _EXTRA_KEYWORDS:
+        # GRU's 8th positional slot is proj_size (torch checks only the keyword form)
+        positional_proj = key == "proj_size" and kind == "GRU" and positional_count >= 8
+        if (key in names or key in _EXTRA_KEYWORDS) and not (key == "proj_size" and kind == "GRU") or positional_proj:
             continue
         if key == "proj_size" and kind in ("RNN", "GRU"):
             bad(key, "no proj_size (only nn.LSTM supports projections)", f"proj_size={args[key]!r} is given",

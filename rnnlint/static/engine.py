@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Optional
 
 from ..diagnostic import Diagnostic
-from .suppress import apply_noqa
 
 
 @dataclass
@@ -52,8 +51,10 @@ def check_syntax(source: str, path: str) -> Optional[Diagnostic]:
     return None
 
 
-def lint_source(source: str, path: str) -> list[Diagnostic]:
-    """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint."""
+def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Diagnostic]:
+    """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint.
+
+    With `real` (the file on disk), modules it imports from the same tree are read too."""
     bad = check_syntax(source, path)
     if bad is not None:
         return [bad]
@@ -66,17 +67,19 @@ def lint_source(source: str, path: str) -> list[Diagnostic]:
     except RecursionError:
         return [syntax_error(path, 1, 1, "too deeply nested for rnnlint's parser")]
     from .interpreter import analyze_module
+    from .project import SiblingLoader
 
-    return sorted(apply_noqa(source, analyze_module(module, path)), key=Diagnostic.sort_key)
+    loader = SiblingLoader(real, path) if real is not None else None
+    return sorted(analyze_module(module, path, source, loader), key=Diagnostic.sort_key)
 
 
-def lint_bytes(data: bytes, path: str) -> FileResult:
+def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
     try:
         source = decode(data)
     except (SyntaxError, ValueError, LookupError) as exc:
         return FileResult(path, [syntax_error(path, 1, 1, f"cannot decode the file ({exc})")])
     try:
-        return FileResult(path, lint_source(source, path))
+        return FileResult(path, lint_source(source, path, real))
     except RecursionError:
         return FileResult(path, [], error=f"{path}: analysis gave up (nesting too deep)")
     except Exception as exc:  # a bug in rnnlint must not lose the other files
@@ -89,4 +92,4 @@ def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
         data = path.read_bytes()
     except OSError as exc:
         return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
-    return lint_bytes(data, shown)
+    return lint_bytes(data, shown, path)

@@ -22,6 +22,7 @@ from .. import rules
 from . import semantics
 from .names import MODULE_BASE, canonical, rnn_kind
 from .semantics import CallArgs
+from .suppress import apply_noqa
 from .values import (
     TOP, BoundV, ClassV, Const, DictV, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV,
     RefV, RNNModuleV, SeqV, SuperV, TensorV, Value, dim_of, join, truth,
@@ -159,7 +160,11 @@ class Interpreter:
             pass
         for node, violation, label in self.pending.values():
             self.report_violation(node, violation, label)
-        return list(self.findings.values())
+        sources = {m.path: m.source for m in self.modules}
+        by_path: dict[str, list[Diagnostic]] = {}
+        for diag in self.findings.values():
+            by_path.setdefault(diag.path, []).append(diag)
+        return [d for path, diags in by_path.items() for d in apply_noqa(sources.get(path, ""), diags)]
 
     def exec_module(self, info: ModuleInfo) -> Env:
         env = Env()

@@ -1,0 +1,83 @@
+"""Expand the paths given on the command line into the Python files to lint.
+
+Folders are walked (not following symlinked folders), skipping tool and environment folders
+and the config's `exclude` globs. A file named explicitly is linted even when excluded, as
+ruff does, unless `force-exclude` is on (pre-commit passes every staged file by name).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from ..config import Config
+
+SOURCE_SUFFIX = ".py"
+# Named files with these suffixes are not read yet (notebooks come later).
+UNSUPPORTED_SUFFIXES = frozenset({".ipynb"})
+
+# ruff's default excludes, plus our own cache and bytecode folders.
+SKIPPED_DIRS = frozenset({
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".rnnlint_cache", ".ruff_cache",
+    ".svn", ".tox", ".venv", ".vscode", "__pycache__", "__pypackages__", "_build", "buck-out",
+    "build", "dist", "node_modules", "site-packages", "venv",
+})
+
+
+@dataclass
+class Discovery:
+    files: list[tuple[Path, str]] = field(default_factory=list)  # (path to read, path to show)
+    errors: list[str] = field(default_factory=list)
+
+
+def skipped_dir(path: Path) -> bool:
+    name = path.name
+    return name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").is_file()
+
+
+def _force_excluded(path: Path, config: Config) -> bool:
+    """For a path named on the command line: it, or a folder above it (up to the project
+    root), is skipped or excluded."""
+    rel = config.relative(path)
+    if rel.is_absolute():  # outside the project: only the path itself is judged
+        chain = [Path(rel)]
+    else:
+        chain = [config.root.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
+    return any(config.is_excluded(p) or (p.is_dir() and skipped_dir(p)) for p in chain)
+
+
+def _walk(folder: Path, config: Config, errors: list[str]) -> Iterable[Path]:
+    def report(exc: OSError) -> None:
+        errors.append(f"{exc.filename}: {exc.strerror}")
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=report):
+        base = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not (skipped_dir(base / d) or config.is_excluded(base / d)))
+        for name in sorted(filenames):
+            if name.endswith(SOURCE_SUFFIX) and not config.is_excluded(base / name):
+                yield base / name
+
+
+def discover(paths: Iterable[str], config: Config) -> Discovery:
+    """The files to lint, sorted by shown path, each once (by its real path)."""
+    found: dict[str, tuple[Path, str]] = {}
+    errors: list[str] = []
+
+    def add(path: Path) -> None:
+        found.setdefault(os.path.realpath(path), (path, str(path)))
+
+    for arg in paths:
+        path = Path(arg)
+        if not os.path.lexists(path):
+            errors.append(f"{arg}: no such file or directory")
+        elif config.force_exclude and _force_excluded(path, config):
+            continue
+        elif path.is_dir():  # a folder named `x.py` is still a folder
+            for file in _walk(path, config, errors):
+                add(file)
+        elif path.suffix not in UNSUPPORTED_SUFFIXES:
+            add(path)  # a broken symlink too: the engine reports it as unreadable (RNN000)
+    return Discovery(sorted(found.values(), key=lambda item: item[1]), errors)

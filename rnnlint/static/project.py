@@ -1,0 +1,76 @@
+"""Finding the files of the linted tree that a module imports, to read their classes and
+constants (never to import or run them)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import libcst as cst
+
+from .interpreter import ModuleInfo
+
+MAX_PARENTS = 3  # how far up an absolute import may be looked for (a package root)
+MAX_BYTES = 2_000_000
+_WORTH_READING = (b"RNN", b"LSTM", b"GRU", b"dataclass")
+
+
+@lru_cache(maxsize=256)
+def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module]]:
+    try:
+        from .engine import check_syntax, decode
+
+        data = Path(real).read_bytes()
+        # only files that can define an RNN model or a config are worth reading
+        if len(data) > MAX_BYTES or (len(data) > 20_000 and not any(w in data for w in _WORTH_READING)):
+            return None
+        source = decode(data)
+        if check_syntax(source, real) is not None:
+            return None
+        return source, cst.parse_module(source)
+    except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):
+        return None
+
+
+class SiblingLoader:
+    """Resolves `from .model import Net` / `from model import Net` / `import pkg.model` to files
+    near the linted file; displayed paths keep the user's spelling of the linted path."""
+
+    def __init__(self, real: Path, display: str) -> None:
+        self.real_dir = real.resolve().parent
+        self.display_dir = os.path.dirname(display)
+        self.seen: dict[str, ModuleInfo] = {}
+
+    def __call__(self, importer_display: str, name: str, level: int) -> Optional[ModuleInfo]:
+        rel_dir = os.path.relpath(os.path.dirname(importer_display) or ".", self.display_dir or ".")
+        base = (self.real_dir / rel_dir).resolve()
+        parts = [p for p in name.split(".") if p]
+        if level:
+            roots = [base.parents[level - 2] if level >= 2 and len(base.parents) >= level - 1 else base]
+        else:
+            roots = [base, *list(base.parents)[:MAX_PARENTS]]
+        for root in roots:
+            for candidate in (root.joinpath(*parts).with_suffix(".py") if parts else None,
+                              root.joinpath(*parts, "__init__.py")):
+                if candidate is None or not candidate.is_file():
+                    continue
+                return self._load(candidate)
+        return None
+
+    def _load(self, path: Path) -> Optional[ModuleInfo]:
+        real = path.resolve()
+        key = str(real)
+        if key in self.seen:
+            return self.seen[key]
+        try:
+            parsed = _parse(key, real.stat().st_mtime_ns)
+        except OSError:
+            return None
+        if parsed is None:
+            return None
+        display = os.path.normpath(os.path.join(self.display_dir, os.path.relpath(real, self.real_dir)))
+        info = ModuleInfo(display, parsed[0], parsed[1])
+        self.seen[key] = info
+        return info
