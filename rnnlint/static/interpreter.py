@@ -99,6 +99,7 @@ class Interpreter:
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
+        self.call_sites: list[cst.CSTNode] = []  # the call expression of each running call
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []
@@ -130,6 +131,14 @@ class Interpreter:
         rule = rules.BY_CODE[v.code]
         severity = v.severity or rule.severity
         message = f"{rule.name}: {v.render(label)}"
+        if info is not self.main:
+            # code of an imported module, run with this file's values: report it at this file's
+            # call that led there (the imported file's own run reports what it proves alone)
+            site = next((s for s in reversed(self.call_sites) if self.main.positions.get(s) is not None), None)
+            if site is None:
+                return
+            message = f"{rule.name}: in {info.path} line {pos.start.line}, {v.render(label)}"
+            info, pos = self.main, self.main.positions[site]
         key = (info.path, pos.start.line, pos.start.column, v.code)
         if key in self.findings:
             return
@@ -527,6 +536,7 @@ class Interpreter:
         frame = Frame(func)
         self.stack.append(func)
         self.selves.append(receiver)
+        self.call_sites.append(call.node)
         previous = self.current
         self.current = next((m for m in self.modules if m.path == func.path), self.current)
         try:
@@ -534,6 +544,7 @@ class Interpreter:
         finally:
             self.stack.pop()
             self.selves.pop()
+            self.call_sites.pop()
             self.current = previous
         results = frame.returns + ([Const(None)] if went_on else [])
         if not results:

@@ -1,0 +1,131 @@
+"""The `rnnlint` command: `check`, `rule CODE`, `rules`.
+
+Exit codes (rules.md): 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Imports stay lazy so `rnnlint --version` and `rnnlint rules` do not load the analyzer, and no
+command loads torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import __version__, rules
+from .config import ConfigError, parse_selectors
+from .report import FORMATS
+
+
+class Fatal(click.ClickException):
+    """An error the user can act on: printed as `Error: ...`, exit code 2."""
+
+    exit_code = 2
+
+
+def _selectors(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[tuple[str, ...]]:
+    if value is None:
+        return None
+    try:
+        return parse_selectors([v for v in value.split(",") if v.strip()], f"--{param.name}")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[1]) from None
+
+
+def _use_color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or (hasattr(stream, "isatty") and stream.isatty())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="rnnlint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find PyTorch RNN/LSTM/GRU shape bugs without running the code."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", callback=_selectors, metavar="CODES",
+              help="Comma-separated codes or prefixes to report (replaces the config's select).")
+@click.option("--ignore", callback=_selectors, metavar="CODES",
+              help="Comma-separated codes or prefixes to leave out (added to the config's ignore).")
+@click.option("--output-format", type=click.Choice(list(FORMATS)), default=None,
+              help="How findings are printed (default: the config's output-format, else text).")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per code instead of each one.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Read settings from this file instead of the nearest pyproject.toml.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings only, without the summary line.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply the exclude globs to files named on the command line too (for pre-commit).")
+def check(
+    paths: tuple[str, ...],
+    select: Optional[tuple[str, ...]],
+    ignore: Optional[tuple[str, ...]],
+    output_format: Optional[str],
+    exit_zero: bool,
+    statistics: bool,
+    config_file: Optional[Path],
+    quiet: bool,
+    force_exclude: Optional[bool],
+) -> None:
+    """Lint Python files and folders (default: the current folder)."""
+    from . import config as config_module
+    from .report import Options, emitter
+    from .static.runner import run
+
+    try:
+        config = config_module.load(config_file)
+    except ConfigError as exc:
+        raise Fatal(str(exc)) from None
+    overrides: dict[str, object] = {"ignore": config.ignore + (ignore or ())}
+    if select is not None:
+        overrides["select"] = select
+    if force_exclude is not None:
+        overrides["force_exclude"] = force_exclude
+    config = dataclasses.replace(config, **overrides)
+
+    result = run(paths or (".",), config)
+    for error in result.errors:
+        click.echo(f"rnnlint: error: {error}", err=True)
+    stdout = click.get_text_stream("stdout")
+    options = Options(color=_use_color(stdout), statistics=statistics, quiet=quiet)
+    emitter(output_format or config.output_format)(result.diagnostics, stdout, options)
+    if result.errors:
+        sys.exit(2)
+    sys.exit(1 if result.diagnostics and not exit_zero else 0)
+
+
+@cli.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Explain one rule: what it catches, why, a bad and a fixed example."""
+    from .report.ruledoc import markdown
+
+    found = rules.get(code)
+    if found is None:
+        raise Fatal(f"unknown rule code {code!r}; `rnnlint rules` lists them")
+    click.echo(markdown(found), nl=False)
+
+
+@cli.command(name="rules")
+def list_rules() -> None:
+    """List every rule: code, name, severity."""
+    width = max(len(r.name) for r in rules.RULES)
+    for r in rules.RULES:
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity}")
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console entry point. A bug in rnnlint exits with code 2 (not Python's 1), with the traceback."""
+    try:
+        cli.main(args=argv, prog_name="rnnlint")
+    except Exception:  # click has already turned usage errors into SystemExit
+        traceback.print_exc()
+        click.echo("rnnlint: internal error (a bug in rnnlint; please report it with the traceback above)", err=True)
+        sys.exit(2)

@@ -1,0 +1,207 @@
+"""`[tool.rnnlint]` in the nearest pyproject.toml: which rules run, and on which files.
+
+Keys follow ruff's spelling so a reader of one config reads the other:
+
+    [tool.rnnlint]
+    select = ["RNN"]                  # codes or prefixes (default: every rule)
+    extend-select = []                # added to select
+    ignore = ["RNN011"]               # wins over select
+    exclude = ["generated/"]          # globs skipped when walking folders (the built-in list
+    extend-exclude = ["*_pb2.py"]     # of .git, venvs, build/, ... always applies)
+    per-file-ignores = { "tests/*" = ["RNN002"] }
+    force-exclude = false             # also apply excludes to files named on the command line
+    output-format = "text"            # text | json | sarif | github
+
+Globs are matched like ruff's: one without a slash against each path component (`build`,
+`*_pb2.py`), one with a slash against the path relative to the config file's folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Optional
+
+from . import rules
+from .report import FORMATS
+
+PYPROJECT = "pyproject.toml"
+
+
+class ConfigError(Exception):
+    """A configuration the user must fix; the CLI prints it and exits with code 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ("RNN",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    force_exclude: bool = False
+    output_format: str = "text"
+    root: Path = Path(".")  # relative globs are anchored here: the config file's folder
+    source: Optional[Path] = None  # the file the settings came from, if any
+
+    def relative(self, path: Path) -> PurePosixPath:
+        """`path` relative to the root, or absolute when it lies outside it."""
+        full = os.path.abspath(path)
+        rel = os.path.relpath(full, os.path.abspath(self.root))
+        outside = rel == os.pardir or rel.startswith(os.pardir + os.sep)
+        return PurePosixPath(Path(full if outside else rel).as_posix())
+
+    def is_excluded(self, path: Path) -> bool:
+        """True when `path` itself (not its parents) matches an `exclude` glob."""
+        rel = self.relative(path)
+        return any(glob_matches(pattern, rel) for pattern in self.exclude)
+
+    def enabled(self, code: str, path: Path) -> bool:
+        """Whether findings with `code` are reported for the file at `path`."""
+        if not rules.matches(code, self.select) or rules.matches(code, self.ignore):
+            return False
+        rel = self.relative(path)
+        where = (rel, *tuple(rel.parents)[:-1])  # a file, or any folder above it, may be named
+        return not any(
+            rules.matches(code, codes)
+            for pattern, codes in self.per_file_ignores
+            if any(glob_matches(pattern, p) for p in where)
+        )
+
+
+def glob_matches(pattern: str, rel: PurePosixPath) -> bool:
+    pattern = pattern.rstrip("/")
+    if "/" not in pattern:
+        return fnmatchcase(rel.name, pattern)
+    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    # `**/x` also matches `x` at the top, as in gitignore and ruff.
+    return fnmatchcase(str(rel), pattern) or (pattern.startswith("**/") and fnmatchcase(str(rel), pattern[3:]))
+
+
+def parse_selectors(value: Any, where: str) -> tuple[str, ...]:
+    """Validate rule codes or prefixes against the catalog; returns them upper-cased."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of rule codes, got {value!r}")
+    selectors = tuple(v.strip().upper() for v in value)
+    for selector in selectors:
+        if not selector or not any(code.startswith(selector) for code in rules.BY_CODE):
+            raise ConfigError(
+                f"{where}: unknown rule code or prefix {selector!r} "
+                f"(codes are {rules.RULES[0].code}..{rules.RULES[-1].code}; see `rnnlint rules`)"
+            )
+    return selectors
+
+
+def _globs(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: expected a list of glob patterns, got {value!r}")
+    return tuple(value)
+
+
+def _per_file_ignores(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of glob = [codes], got {value!r}")
+    return tuple((glob, parse_selectors(codes, f"{where}.{glob!r}")) for glob, codes in value.items())
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _output_format(value: Any, where: str) -> str:
+    if value not in FORMATS:
+        raise ConfigError(f"{where}: expected one of {', '.join(FORMATS)}, got {value!r}")
+    return value
+
+
+# key -> (Config field, parser, whether it adds to the field instead of setting it)
+_KEYS: dict[str, tuple[str, Callable[[Any, str], Any], bool]] = {
+    "select": ("select", parse_selectors, False),
+    "extend-select": ("select", parse_selectors, True),
+    "ignore": ("ignore", parse_selectors, False),
+    "exclude": ("exclude", _globs, False),
+    "extend-exclude": ("exclude", _globs, True),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores, False),
+    "force-exclude": ("force_exclude", _bool, False),
+    "output-format": ("output_format", _output_format, False),
+}
+
+
+def from_table(table: dict[str, Any], source: Path) -> Config:
+    """A Config from the settings table of `source`; raises ConfigError on a bad key or value."""
+    fields: dict[str, Any] = {}
+    extensions: dict[str, tuple] = {}
+    for key, value in table.items():
+        if key not in _KEYS:
+            close = difflib.get_close_matches(key, _KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(_KEYS)}"
+            raise ConfigError(f"{source}: unknown key {key!r} in [tool.rnnlint]{hint}")
+        name, parse, extends = _KEYS[key]
+        parsed = parse(value, f"{source}: {key}")
+        if extends:
+            extensions[name] = parsed
+        else:
+            fields[name] = parsed
+    defaults = Config()
+    for name, extra in extensions.items():
+        fields[name] = fields.get(name, getattr(defaults, name)) + extra
+    return Config(root=source.parent, source=source, **fields)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _settings(data: dict[str, Any], path: Path) -> Optional[dict[str, Any]]:
+    """The rnnlint table of a parsed file: [tool.rnnlint] in a pyproject.toml, the whole file otherwise."""
+    if path.name != PYPROJECT:
+        return data
+    tool = data.get("tool")
+    table = tool.get("rnnlint") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.rnnlint] must be a table")
+    return table
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    """The nearest pyproject.toml at or above `start` that has a [tool.rnnlint] table.
+
+    Like ruff, a pyproject.toml without the table is passed over, so a sub-package's own
+    pyproject.toml does not hide the project's settings.
+    """
+    for folder in (start, *start.parents):
+        candidate = folder / PYPROJECT
+        if candidate.is_file() and "rnnlint" in candidate.read_text(encoding="utf-8", errors="replace"):
+            if _settings(_read_toml(candidate), candidate) is not None:
+                return candidate
+    return None
+
+
+def load(config_file: Optional[Path] = None, cwd: Optional[Path] = None) -> Config:
+    """The settings of `config_file`, or of the nearest pyproject.toml, or the defaults."""
+    cwd = (cwd or Path.cwd()).absolute()
+    if config_file is None:
+        config_file = find_pyproject(cwd)
+        if config_file is None:
+            return Config(root=cwd)
+    elif not config_file.is_file():
+        raise ConfigError(f"{config_file}: no such config file")
+    config_file = config_file.absolute()
+    table = _settings(_read_toml(config_file), config_file)
+    return from_table(table or {}, config_file)

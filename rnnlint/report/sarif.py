@@ -1,0 +1,76 @@
+"""SARIF 2.1.0 (what GitHub code scanning reads): the catalog as rule metadata, one result per finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePath
+from typing import Any, Sequence, TextIO
+from urllib.parse import quote
+
+from .. import __version__, rules
+from ..diagnostic import Diagnostic
+from . import Options
+from .ruledoc import markdown
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/rnnlint/rnnlint"
+
+
+def _rule(rule: rules.Rule) -> dict[str, Any]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.why},
+        "help": {"text": rule.why, "markdown": markdown(rule)},
+        "helpUri": rule.url,
+        "defaultConfiguration": {"level": rule.severity},
+        "properties": {"scope": rule.scope},
+    }
+
+
+def _uri(path: str) -> str:
+    return Path(path).as_uri() if PurePath(path).is_absolute() else quote(PurePath(path).as_posix())
+
+
+def _result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    return {
+        "ruleId": d.code,
+        "ruleIndex": index.get(d.code, -1),  # -1: SARIF's "no such rule"
+        "level": "warning" if d.severity == "warning" else "error",
+        "message": {"text": d.message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(d.path)},
+                "region": {
+                    "startLine": d.row, "startColumn": d.column,
+                    "endLine": d.end_row, "endColumn": d.end_column,
+                },
+            },
+        }],
+        "properties": {"expected": d.expected, "actual": d.actual, "hint": d.hint},
+    }
+
+
+def log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+    index = {rule.code: i for i, rule in enumerate(rules.RULES)}
+    driver = {
+        "name": "rnnlint",
+        "version": __version__,
+        "informationUri": INFORMATION_URI,
+        "rules": [_rule(rule) for rule in rules.RULES],
+    }
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(d, index) for d in diagnostics],
+        }],
+    }
+
+
+def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> None:
+    json.dump(log(diagnostics), out, indent=2)
+    out.write("\n")

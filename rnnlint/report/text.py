@@ -1,0 +1,55 @@
+"""`path:row:col: CODE message`, as ruff and flake8 print it, then a summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence, TextIO
+
+from ..diagnostic import Diagnostic
+from . import Options
+
+_STYLES = {"path": "1", "error": "1;31", "warning": "1;33", "ok": "1;32"}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\033[{_STYLES[style]}m{text}\033[0m" if color else text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(diagnostics: Sequence[Diagnostic], color: bool = False) -> str:
+    if not diagnostics:
+        return _paint("All checks passed!", "ok", color)
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    parts = [_plural(n, word) for n, word in ((errors, "error"), (warnings, "warning")) if n]
+    return f"Found {' and '.join(parts)}."
+
+
+def statistics(diagnostics: Sequence[Diagnostic], color: bool = False) -> list[str]:
+    """One line per code, most frequent first: count, code, name."""
+    counts = Counter(d.code for d in diagnostics)
+    first: dict[str, Diagnostic] = {}
+    for d in diagnostics:
+        first.setdefault(d.code, d)
+    width = len(str(max(counts.values(), default=0)))
+    return [
+        f"{n:>{width}}  {_paint(code, first[code].severity, color)}  {first[code].name}"
+        for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> None:
+    if options.statistics:
+        lines = statistics(diagnostics, options.color)
+    else:
+        lines = [
+            f"{_paint(d.path, 'path', options.color)}:{d.row}:{d.column}: "
+            f"{_paint(d.code, d.severity, options.color)} {d.message}"
+            for d in diagnostics
+        ]
+    if not options.quiet:
+        lines.append(summary(diagnostics, options.color))
+    out.write("".join(line + "\n" for line in lines))
