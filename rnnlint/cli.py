@@ -17,7 +17,7 @@ from typing import Optional
 import click
 
 from . import __version__, rules
-from .config import ConfigError, parse_selectors
+from .config import ConfigError, load, parse_selectors
 from .report import FORMATS
 
 
@@ -33,7 +33,7 @@ def _selectors(ctx: click.Context, param: click.Parameter, value: Optional[str])
     try:
         return parse_selectors([v for v in value.split(",") if v.strip()], f"--{param.name}")
     except ConfigError as exc:
-        raise click.BadParameter(str(exc).split(": ", 1)[1]) from None
+        raise Fatal(str(exc)) from None
 
 
 def _use_color(stream: object) -> bool:
@@ -75,12 +75,11 @@ def check(
     force_exclude: Optional[bool],
 ) -> None:
     """Lint Python files and folders (default: the current folder)."""
-    from . import config as config_module
     from .report import Options, emitter
     from .static.runner import run
 
     try:
-        config = config_module.load(config_file)
+        config = load(config_file)
     except ConfigError as exc:
         raise Fatal(str(exc)) from None
     overrides: dict[str, object] = {"ignore": config.ignore + (ignore or ())}
@@ -93,9 +92,8 @@ def check(
     result = run(paths or (".",), config)
     for error in result.errors:
         click.echo(f"rnnlint: error: {error}", err=True)
-    stdout = click.get_text_stream("stdout")
-    options = Options(color=_use_color(stdout), statistics=statistics, quiet=quiet)
-    emitter(output_format or config.output_format)(result.diagnostics, stdout, options)
+    options = Options(_use_color(sys.stdout), statistics, quiet, failures=len(result.errors))
+    emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
     if result.errors:
         sys.exit(2)
     sys.exit(1 if result.diagnostics and not exit_zero else 0)

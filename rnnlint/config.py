@@ -141,7 +141,7 @@ def from_table(table: dict[str, Any], source: Path) -> Config:
         if key not in _KEYS:
             close = difflib.get_close_matches(key, _KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(_KEYS)}"
-            raise ConfigError(f"{source}: unknown key {key!r} in [tool.rnnlint]{hint}")
+            raise ConfigError(f"{source}: unknown setting {key!r}{hint}")
         name, parse, extends = _KEYS[key]
         parsed = parse(value, f"{source}: {key}")
         if extends:
@@ -169,11 +169,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _settings(data: dict[str, Any], path: Path) -> Optional[dict[str, Any]]:
-    """The rnnlint table of a parsed file: [tool.rnnlint] in a pyproject.toml, the whole file otherwise."""
-    if path.name != PYPROJECT:
-        return data
+    """The rnnlint table of a parsed file: [tool.rnnlint], or, in a file that is not a
+    pyproject.toml and has no such table, the whole file (like ruff.toml)."""
     tool = data.get("tool")
     table = tool.get("rnnlint") if isinstance(tool, dict) else None
+    if table is None and path.name != PYPROJECT:
+        return data
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.rnnlint] must be a table")
     return table

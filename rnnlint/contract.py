@@ -229,7 +229,7 @@ class RNNSpec:
 
 def _join(*notes: Optional[str]) -> Optional[str]:
     kept = [n for n in notes if n]
-    return ", ".join(kept) if kept else None
+    return ", ".join(str(n) for n in kept) if kept else None
 
 
 # --------------------------------------------------------------------------- arguments of a call

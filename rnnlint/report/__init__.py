@@ -21,6 +21,7 @@ class Options:
     color: bool = False  # ANSI colours (text only; the CLI turns them on for a terminal)
     statistics: bool = False  # counts per code instead of each finding (text only)
     quiet: bool = False  # no summary line (text only)
+    failures: int = 0  # paths that could not be checked, for the summary line (text only)
 
 
 Emitter = Callable[[Sequence["Diagnostic"], TextIO, Options], None]

@@ -19,13 +19,17 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary(diagnostics: Sequence[Diagnostic], color: bool = False) -> str:
-    if not diagnostics:
+def summary(diagnostics: Sequence[Diagnostic], failures: int = 0, color: bool = False) -> str:
+    """ruff's closing line; `failures` counts paths that could not be checked at all."""
+    if not diagnostics and not failures:
         return _paint("All checks passed!", "ok", color)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     parts = [_plural(n, word) for n, word in ((errors, "error"), (warnings, "warning")) if n]
-    return f"Found {' and '.join(parts)}."
+    line = f"Found {' and '.join(parts)}" if parts else "No findings"
+    if failures:
+        line += f", but {_plural(failures, 'path')} could not be checked (see the errors above)"
+    return line + "."
 
 
 def statistics(diagnostics: Sequence[Diagnostic], color: bool = False) -> list[str]:
@@ -51,5 +55,5 @@ def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> No
             for d in diagnostics
         ]
     if not options.quiet:
-        lines.append(summary(diagnostics, options.color))
+        lines.append(summary(diagnostics, options.failures, options.color))
     out.write("".join(line + "\n" for line in lines))

@@ -12,9 +12,10 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from ..diagnostic import Diagnostic
+from .prefilter import may_matter, reduced_source, relevance, relevance_all, sibling_import_names
 
 
 @dataclass
@@ -38,30 +39,38 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def check_syntax(source: str, path: str) -> Optional[Diagnostic]:
+def parse_ast(source: str, path: str) -> Union[ast.Module, Diagnostic]:
     """The stdlib parser first: it is fast, bounds nesting depth, and gives CPython's message."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:  # includes IndentationError and TabError
         return syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:  # e.g. a NUL byte, absurd nesting
         return syntax_error(path, 1, 1, str(exc) or type(exc).__name__)
-    return None
 
 
 def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Diagnostic]:
     """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint.
 
     With `real` (the file on disk), modules it imports from the same tree are read too."""
-    bad = check_syntax(source, path)
-    if bad is not None:
-        return [bad]
+    tree = parse_ast(source, path)
+    if isinstance(tree, Diagnostic):
+        return [tree]
+    directory = real.resolve().parent if real is not None else None
+    relevant = relevance(tree, sibling_import_names(tree, directory))
+    if not relevant.any_code:
+        return []
     import libcst
 
+    # blank out the defs that cannot matter: when one ends on a line shared with code that
+    # is kept, fall back to the whole source
+    reduced = reduced_source(source, tree, relevant.kept)
+    if reduced.count("\n") != source.count("\n") or not isinstance(parse_ast(reduced, path), ast.Module):
+        reduced, relevant = source, relevance_all(tree)
     try:
-        module = libcst.parse_module(source)
+        module = libcst.parse_module(reduced)
     except libcst.ParserSyntaxError as exc:
         return [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)]
     except RecursionError:
@@ -70,10 +79,14 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     from .project import SiblingLoader
 
     loader = SiblingLoader(real, path) if real is not None else None
-    return sorted(analyze_module(module, path, source, loader), key=Diagnostic.sort_key)
+    kept = [i for i in sorted(relevant.kept)]
+    standalone = frozenset(kept.index(i) for i in relevant.defs)  # indices among the defs left
+    return sorted(analyze_module(module, path, source, loader, standalone), key=Diagnostic.sort_key)
 
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
+    if not may_matter(data, real):
+        return FileResult(path)
     try:
         source = decode(data)
     except (SyntaxError, ValueError, LookupError) as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Union
+from typing import Callable, Iterator, Mapping, Optional, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -25,11 +25,12 @@ from .semantics import CallArgs
 from .suppress import apply_noqa
 from .values import (
     TOP, BoundV, ClassV, Const, DictV, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV,
-    RefV, RNNModuleV, SeqV, SuperV, TensorV, Value, dim_of, join, truth,
+    Lazy, RefV, RNNModuleV, SeqV, SuperV, TensorV, Value, dim_of, join, truth,
 )
 
 MAX_DEPTH = 12
 MAX_STEPS = 400_000
+MAX_MODULES = 8  # imported files of the linted tree read for one file
 _BATCH_NAMES = frozenset({"batch_size", "batch", "bs", "bsz", "n_batch", "num_batch", "batchsize", "b", "batch_sz"})
 _TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps", "time_steps", "n_steps",
                          "num_steps", "max_len", "max_length", "seqlen", "t", "steps", "window", "window_size",
@@ -77,7 +78,14 @@ class ModuleInfo:
         self.path = path
         self.source = source
         self.module = module
-        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self._positions: Optional[Mapping[cst.CSTNode, CodeRange]] = None
+
+    @property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Computed on first use: a whole codegen pass, needed only to describe or report."""
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions
 
 
 _PRINTER = cst.Module(body=[])
@@ -95,37 +103,36 @@ class Interpreter:
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str]] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, ModuleInfo]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
-        self.call_sites: list[cst.CSTNode] = []  # the call expression of each running call
+        self.call_sites: list[tuple[cst.CSTNode, ModuleInfo]] = []  # each running call, where it is
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []
         self.functions: list[FunctionV] = []
         self.current: ModuleInfo = main
+        self.standalone: Optional[set[int]] = None  # ids of top-level defs worth reading uncalled
 
     # ------------------------------------------------------------------ positions and reports
 
-    def _info_for(self, node: cst.CSTNode) -> tuple[ModuleInfo, Optional[CodeRange]]:
-        for info in self.modules:
-            pos = info.positions.get(node)
-            if pos is not None:
-                return info, pos
-        return self.main, None
+    def line_of(self, node: cst.CSTNode) -> Lazy:
+        info = self.current
+        return Lazy(lambda: str((info.positions.get(node) or _NOWHERE).start.line))
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        return (self._info_for(node)[1] or _NOWHERE).start.line
+    def describe_call(self, node: cst.Call) -> Lazy:
+        line = self.line_of(node)
 
-    def describe_call(self, node: cst.Call) -> str:
-        text = code_of(node)
-        if len(text) > 60:
-            text = text[:57] + "..."
-        return f"{text} on line {self.line_of(node)}"
+        def text() -> str:
+            code = code_of(node)
+            return f"{code if len(code) <= 60 else code[:57] + '...'} on line {line}"
+        return Lazy(text)
 
-    def report_violation(self, node: cst.CSTNode, v: Violation, label: str) -> None:
-        info, pos = self._info_for(node)
+    def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
+                         info: Optional[ModuleInfo] = None) -> None:
+        info = info or self.current
+        pos = info.positions.get(node)
         if pos is None:
             return
         rule = rules.BY_CODE[v.code]
@@ -134,7 +141,7 @@ class Interpreter:
         if info is not self.main:
             # code of an imported module, run with this file's values: report it at this file's
             # call that led there (the imported file's own run reports what it proves alone)
-            site = next((s for s in reversed(self.call_sites) if self.main.positions.get(s) is not None), None)
+            site = next((s for s, m in reversed(self.call_sites) if m is self.main), None)
             if site is None:
                 return
             message = f"{rule.name}: in {info.path} line {pos.start.line}, {v.render(label)}"
@@ -167,8 +174,8 @@ class Interpreter:
             self.analyze_unused(env)
         except (Budget, RecursionError):
             pass
-        for node, violation, label in self.pending.values():
-            self.report_violation(node, violation, label)
+        for node, violation, label, info in self.pending.values():
+            self.report_violation(node, violation, label, info)
         sources = {m.path: m.source for m in self.modules}
         by_path: dict[str, list[Diagnostic]] = {}
         for diag in self.findings.values():
@@ -189,7 +196,7 @@ class Interpreter:
         """Classes never instantiated and functions never called are still read: with their
         defaults where every needed parameter has one, with symbols otherwise."""
         for cls in list(self.classes):
-            if id(cls) in self.instantiated or not self.is_module_class(cls):
+            if id(cls) in self.instantiated or not self.is_module_class(cls) or not self.worth_reading(cls.node):
                 continue
             init = self.find_method(cls, "__init__")
             args = self.symbolic_args(init, skip_self=True) if init else CallArgs(cst.Call(func=cst.Name("x")), [], {})
@@ -199,8 +206,15 @@ class Interpreter:
                 if fwd is not None:
                     self.call_function(fwd, self.symbolic_args(fwd, skip_self=True), receiver=inst)
         for func in list(self.functions):
-            if id(func) not in self.called and func.owner is None:
+            if id(func) not in self.called and func.owner is None and self.worth_reading(func.node):
                 self.call_function(func, self.symbolic_args(func, skip_self=False))
+
+    def worth_reading(self, node: cst.CSTNode) -> bool:
+        """Top-level definitions of the linted file that refer to RNNs; nested ones follow
+        their parent; definitions of imported files are read only when called."""
+        if self.standalone is None:
+            return True
+        return id(node) in self.standalone
 
     def symbolic_args(self, func: FunctionV, skip_self: bool) -> CallArgs:
         """Arguments for reading a function on its own: a named int parameter without a default
@@ -395,15 +409,13 @@ class Interpreter:
 
     def load_module_env(self, name: str, level: int) -> Optional[Env]:
         """The environment of a module of the linted tree (relative or sibling imports only)."""
-        if self.loader is None or len(self.stack) > 2:
+        if self.loader is None or len(self.stack) > 2 or len(self.modules) > MAX_MODULES:
             return None
         info = self.loader(self.current.path, name, level)
         if info is None:
             return None
         if info.path in self.module_envs:
             return self.module_envs[info.path]
-        if len(self.modules) > 8:
-            return None
         self.modules.append(info)
         self.module_envs[info.path] = Env()
         return self.exec_module(info)
@@ -536,7 +548,7 @@ class Interpreter:
         frame = Frame(func)
         self.stack.append(func)
         self.selves.append(receiver)
-        self.call_sites.append(call.node)
+        self.call_sites.append((call.node, self.current))
         previous = self.current
         self.current = next((m for m in self.modules if m.path == func.path), self.current)
         try:
@@ -556,9 +568,10 @@ class Interpreter:
 
     def bound(self, value: Value, name: str, callee: str, node: cst.Call) -> Value:
         """A known int bound to a parameter remembers where it was passed."""
-        line = self.line_of(node)
-        if isinstance(value, IntV) and value.dim.value is not None and line:
-            return IntV(value.dim.with_origin(f"from {callee}({name}={value.dim.value}) on line {line}"))
+        if isinstance(value, IntV) and value.dim.value is not None:
+            line = self.line_of(node)
+            number = value.dim.value
+            return IntV(value.dim.with_origin(Lazy(lambda: f"from {callee}({name}={number}) on line {line}")))
         return value
 
     # ------------------------------------------------------------------ assignment
@@ -630,10 +643,14 @@ class Interpreter:
         return Const(float(node.evaluated_value))
 
     def eval_SimpleString(self, node: cst.SimpleString, env: Env) -> Value:
-        try:
-            return Const(node.evaluated_value)
-        except Exception:
+        # only short plain strings can matter (nonlinearity names, argparse flags, dict keys);
+        # evaluating every literal would cost a compile() each
+        raw = node.value
+        prefix = node.prefix.lower()
+        if len(raw) > 80 or "\\" in raw or prefix not in ("", "r", "u"):
             return TOP
+        quote = node.quote
+        return Const(raw[len(prefix) + len(quote):-len(quote)])
 
     def eval_ConcatenatedString(self, node: cst.ConcatenatedString, env: Env) -> Value:
         return TOP
@@ -798,7 +815,7 @@ class Interpreter:
                 if all(i == "full" for i in rest):
                     v = contract.check_state_row(t.rnn.spec, items[0])
                     if v is not None:
-                        self.pending[id(node)] = (node, v, t.rnn.label)
+                        self.pending[id(node)] = (node, v, t.rnn.label, self.current)
             return
         spec = t.rnn.spec
         if t.layout is not None:
@@ -1122,7 +1139,8 @@ class Interpreter:
         for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
             v = values.get(name)
             if isinstance(v, IntV):
-                dims[name] = v.dim.with_origin(v.dim.origin or f"line {line}") if v.dim.value is not None else v.dim
+                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}")) \
+                    if v.dim.value is not None else v.dim
             elif v is not None or (call.star and name not in ("num_layers", "proj_size")):
                 dims[name] = UNKNOWN
             elif call.star:
@@ -1161,7 +1179,8 @@ class Interpreter:
         if shape is None or not isinstance(x, TensorV):
             shape = Shape((spec.input_size,), rank_known=False)
         out_shape, h_shape, c_shape = contract.output_shapes(spec, shape, packed=packed)
-        origin = f"output of {label} on line {self.line_of(call.node)}"
+        at = self.line_of(call.node)
+        origin = Lazy(lambda: f"output of {label} on line {at}")
         if spec.is_cell:
             h = TensorV(h_shape, origin, rnn=ref, role="cell_h")
             if spec.is_lstm:
@@ -1250,7 +1269,12 @@ def _sounds_like_size(name: str) -> bool:
 
 
 def analyze_module(module: cst.Module, path: str, source: str = "",
-                   loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None) -> list[Diagnostic]:
-    """All findings of one parsed module (before `# noqa`)."""
+                   loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None,
+                   relevant_defs: Optional[frozenset[int]] = None) -> list[Diagnostic]:
+    """All findings of one parsed module, after `# noqa`. `relevant_defs` (indices among the
+    module's top-level defs) limits which uncalled definitions are read on their own."""
     interp = Interpreter(ModuleInfo(path, source, module), loader)
+    if relevant_defs is not None:
+        top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
+        interp.standalone = {id(top[i]) for i in relevant_defs if i < len(top)}
     return interp.run()

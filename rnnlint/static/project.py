@@ -3,6 +3,7 @@ constants (never to import or run them)."""
 
 from __future__ import annotations
 
+import ast
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -20,14 +21,14 @@ _WORTH_READING = (b"RNN", b"LSTM", b"GRU", b"dataclass")
 @lru_cache(maxsize=256)
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module]]:
     try:
-        from .engine import check_syntax, decode
+        from .engine import decode, parse_ast
 
         data = Path(real).read_bytes()
         # only files that can define an RNN model or a config are worth reading
-        if len(data) > MAX_BYTES or (len(data) > 20_000 and not any(w in data for w in _WORTH_READING)):
+        if len(data) > MAX_BYTES or (len(data) > 8_000 and not any(w in data for w in _WORTH_READING)):
             return None
         source = decode(data)
-        if check_syntax(source, real) is not None:
+        if not isinstance(parse_ast(source, real), ast.Module):
             return None
         return source, cst.parse_module(source)
     except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):

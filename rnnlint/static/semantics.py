@@ -14,7 +14,7 @@ import libcst as cst
 
 from ..contract import Dim, Shape, UNKNOWN, Violation
 from .values import (
-    TOP, Const, IntV, LayerV, LoaderV, SeqV, TensorV, Value, dim_of,
+    TOP, Const, IntV, LayerV, Lazy, LoaderV, SeqV, TensorV, Value, dim_of,
 )
 
 if TYPE_CHECKING:
@@ -485,8 +485,9 @@ def _layer(kind: str, names: tuple[str, ...]) -> Handler:
 def embedding_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     dim = dim_of(layer.param("embedding_dim"))
-    feat = dim.with_origin(dim.origin or f"nn.Embedding on line {layer.line}").with_role("feature")
-    origin = f"{layer.label or 'nn.Embedding'} on line {it.line_of(call.node)}"
+    feat = dim.with_origin(dim.origin or Lazy(lambda: f"nn.Embedding on line {layer.line}")).with_role("feature")
+    at = it.line_of(call.node)
+    origin = Lazy(lambda: f"{layer.label or 'nn.Embedding'} on line {at}")
     if isinstance(x, TensorV) and x.shape is not None:
         return TensorV(Shape(x.shape.dims + (feat,), x.shape.rank_known, origin), origin)
     return TensorV(Shape((feat,), False, origin), origin)
@@ -496,8 +497,9 @@ def linear_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     in_f = dim_of(layer.param("in_features"))
     out_f = dim_of(layer.param("out_features"))
-    out_f = out_f.with_origin(out_f.origin or f"nn.Linear on line {layer.line}").with_role("feature")
-    origin = f"{layer.label or 'nn.Linear'} on line {it.line_of(call.node)}"
+    out_f = out_f.with_origin(out_f.origin or Lazy(lambda: f"nn.Linear on line {layer.line}")).with_role("feature")
+    at = it.line_of(call.node)
+    origin = Lazy(lambda: f"{layer.label or 'nn.Linear'} on line {at}")
     if not isinstance(x, TensorV) or x.shape is None:
         return TensorV(Shape((out_f,), False, origin), origin)
     if x.rnn is not None and x.shape.last.differs(in_f):
@@ -516,7 +518,8 @@ def linear_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
 def conv1d_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     out_c = dim_of(layer.param("out_channels")).with_role("feature")
-    origin = f"{layer.label or 'nn.Conv1d'} on line {it.line_of(call.node)}"
+    at = it.line_of(call.node)
+    origin = Lazy(lambda: f"{layer.label or 'nn.Conv1d'} on line {at}")
     if not isinstance(x, TensorV) or x.shape is None or not x.shape.rank_known or len(x.shape.dims) not in (2, 3):
         return TensorV(None, origin)
     length = x.shape.dims[-1]

@@ -6,7 +6,7 @@ Anything the analysis cannot evaluate is TOP (unknown); unknown values never pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import libcst as cst
 
@@ -14,6 +14,28 @@ from ..contract import Dim, RNNSpec, Shape, UNKNOWN
 
 if TYPE_CHECKING:
     from .interpreter import Env
+
+
+class Lazy:
+    """Text computed when first shown. Line numbers need a positions pass over the file, and
+    most values never reach a message, so they are described only on demand."""
+
+    __slots__ = ("_fn", "_text")
+
+    def __init__(self, fn: Callable[[], str]) -> None:
+        self._fn: Optional[Callable[[], str]] = fn
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._fn is not None:
+            self._text, self._fn = self._fn(), None
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return repr(str(self))
 
 
 class Value:
@@ -49,7 +71,7 @@ class RNNRef:
 
     spec: RNNSpec
     label: str
-    line: int
+    line: object = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -63,7 +85,7 @@ class TensorV(Value):
     """
 
     shape: Optional[Shape]
-    origin: str = ""
+    origin: object = field(default="", compare=False)
     rnn: Optional[RNNRef] = None
     role: Optional[str] = None
     layout: Optional[str] = None
@@ -107,7 +129,7 @@ class RNNModuleV(Value):
 
     spec: RNNSpec
     label: str
-    line: int
+    line: object = field(compare=False)
 
     def ref(self) -> RNNRef:
         return RNNRef(self.spec, self.label, self.line)
@@ -120,7 +142,7 @@ class LayerV(Value):
     kind: str
     params: tuple[tuple[str, Value], ...]
     label: str
-    line: int
+    line: object = field(compare=False)
 
     def param(self, name: str) -> Value:
         return dict(self.params).get(name, TOP)
@@ -146,7 +168,7 @@ class InstanceV(Value):
     attrs: dict[str, Value]
     label: str = ""
     rnn_spec: Optional[RNNSpec] = None  # for subclasses of an RNN class
-    line: int = 0
+    line: object = 0
 
 
 @dataclass(frozen=True)

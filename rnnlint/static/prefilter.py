@@ -1,0 +1,160 @@
+"""Deciding cheaply which files, and which definitions in them, can matter.
+
+Stage 1 works on raw bytes: a file that names no RNN class or packing function, and imports
+no module of the tree that does, cannot produce a finding and is never parsed. Stage 2 uses
+the stdlib `ast` (several times faster than LibCST) to find the top-level classes and
+functions whose code really refers to an RNN (not in a docstring or comment), directly or
+through another relevant definition; the interpreter reads the others only when called.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
+_NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
+                    "pad_packed_sequence", "pack_sequence", "pad_sequence"})
+_IMPORT = re.compile(rb"^\s*(?:from\s+(\.*[\w.]*)\s+import|import\s+([\w.]+))", re.MULTILINE)
+
+
+def mentions_rnn(data: bytes) -> bool:
+    return any(word in data for word in RNN_WORDS)
+
+
+_BUILDS_RNN = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\(")
+
+
+@lru_cache(maxsize=4096)
+def _file_mentions_rnn(path: str) -> bool:
+    """Whether an imported file builds or subclasses an RNN (`nn.LSTM(`, `class M(nn.GRU)`)."""
+    try:
+        with open(path, "rb") as f:
+            return _BUILDS_RNN.search(f.read(2_000_000)) is not None
+    except OSError:
+        return False
+
+
+def imported_files(data: bytes, directory: Path) -> list[Path]:
+    """Files beside `directory` (or in its parent packages) that the source imports."""
+    found: list[Path] = []
+    for match in _IMPORT.finditer(data):
+        spec = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
+        dots = len(spec) - len(spec.lstrip("."))
+        parts = [p for p in spec.lstrip(".").split(".") if p]
+        if not parts or parts[0] in ("torch", "numpy", "typing", "os", "sys"):
+            continue
+        base = directory
+        for _ in range(max(dots - 1, 0)):
+            base = base.parent
+        for root in ([base] if dots else [base, *list(base.parents)[:2]]):
+            for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+                if candidate.is_file():
+                    found.append(candidate)
+                    break
+    return found
+
+
+def may_matter(data: bytes, path: Optional[Path]) -> bool:
+    """Stage 1: can this file produce a finding at all?"""
+    if mentions_rnn(data):
+        return True
+    if path is None or b"import" not in data:
+        return False
+    return any(_file_mentions_rnn(str(p)) for p in imported_files(data, path.parent))
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Which top-level definitions (by their order among the module's top-level defs) matter."""
+
+    defs: frozenset[int]  # refer to an RNN, directly or through another relevant def
+    kept: frozenset[int]  # relevant defs and the defs they use (bases, helpers, configs)
+    any_code: bool  # some real code (not text) refers to an RNN, here or through imports
+
+
+def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) -> Relevance:
+    """Stage 2: the top-level defs that refer to RNN names, or to defs that do (a fixpoint)."""
+    defs = [s for s in tree.body if isinstance(s, _DEFS)]
+    used = [_names_in(d) for d in defs]
+    wanted = set(_NAMES) | set(imported_names)
+    relevant: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for i, (d, names) in enumerate(zip(defs, used)):
+            if i not in relevant and names & wanted:
+                relevant.add(i)
+                wanted.add(d.name)
+                changed = True
+    kept = set(relevant)
+    needed = set().union(*(used[i] for i in relevant)) if relevant else set()
+    changed = True
+    while changed:
+        changed = False
+        for i, d in enumerate(defs):
+            if i not in kept and d.name in needed:
+                kept.add(i)
+                needed |= used[i]
+                changed = True
+    rest: set[str] = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, _DEFS):
+            rest |= _names_in(stmt)
+    return Relevance(frozenset(relevant), frozenset(kept), bool(relevant) or bool(rest & wanted))
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def relevance_all(tree: ast.Module) -> Relevance:
+    """Every def kept (when the source cannot be reduced safely)."""
+    r = relevance(tree)
+    everything = frozenset(range(len([s for s in tree.body if isinstance(s, _DEFS)])))
+    return Relevance(r.defs, everything, r.any_code)
+
+
+def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]) -> str:
+    """The source with the top-level defs that cannot matter blanked out, line for line, so
+    LibCST parses only what the analysis reads and every position stays the same."""
+    lines = source.splitlines(keepends=True)
+    defs = [s for s in tree.body if isinstance(s, _DEFS)]
+    for i, d in enumerate(defs):
+        if i in kept or d.end_lineno is None:
+            continue
+        first = min([d.lineno] + [dec.lineno for dec in d.decorator_list])
+        for row in range(first - 1, min(d.end_lineno, len(lines))):
+            lines[row] = "\n"
+    return "".join(lines)
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            names.add(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            names.add(sub.attr)
+        elif isinstance(sub, ast.alias):
+            names.add((sub.asname or sub.name).split(".")[-1])
+            names.add(sub.name.split(".")[-1])
+    return names
+
+
+def sibling_import_names(tree: ast.Module, directory: Optional[Path]) -> frozenset[str]:
+    """Names imported from files of the tree that mention an RNN: they may build one."""
+    if directory is None:
+        return frozenset()
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module not in (None,) and not (stmt.module or "").startswith(
+                "torch") or isinstance(stmt, ast.ImportFrom) and stmt.level:
+            spec = "." * stmt.level + (stmt.module or "")
+            files = imported_files(f"from {spec} import x".encode(), directory)
+            if any(_file_mentions_rnn(str(f)) for f in files):
+                names.update(a.asname or a.name for a in stmt.names)
+    return frozenset(names)
