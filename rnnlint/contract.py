@@ -508,6 +508,14 @@ def check_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden = None, packed: boo
             "add the batch dimension (x.unsqueeze(0) for one sequence, or reshape to (batch, seq_len, input_size))",
             raises=False))
 
+    elif batched is False and not packed and x.dims[0].role == "batch":
+        found.append(Violation(
+            "RNN002", "input", "(seq_len, batch, input_size) or (batch, seq_len, input_size)",
+            f"the input is a 2-D batch of feature vectors {_shape_text(x)}, which torch reads as ONE "
+            f"unbatched sequence whose {x.dims[0]} time steps are the batch rows (no error is raised)",
+            "give each row a time axis (x.unsqueeze(0) for a time-major module, x.unsqueeze(1) for batch_first=True)",
+            raises=False))
+
     # hidden-state type and rank (torch checks these before the input size)
     stop = _check_hidden_kind(spec, hx, batched, found)
     if stop:
