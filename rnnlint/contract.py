@@ -40,8 +40,12 @@ class Dim:
         return self.value is not None
 
     def differs(self, other: "Dim") -> bool:
-        """True only when both are known and differ: the one fact a finding may rest on."""
-        return self.value is not None and other.value is not None and self.value != other.value
+        """True only when inequality is proved: both known and different, or multiples of the
+        same positive size with different factors (`2 * hid` is never `hid`)."""
+        if self.value is not None and other.value is not None:
+            return self.value != other.value
+        a, b = _multiple(self), _multiple(other)
+        return a is not None and b is not None and a[1] == b[1] and a[0] != b[0]
 
     def same(self, other: "Dim") -> bool:
         """True when equality is proved (same known value, or the same symbol)."""
@@ -107,6 +111,21 @@ class Dim:
 
 DimLike = Union[Dim, int]
 UNKNOWN = Dim()
+
+
+def _multiple(d: Dim) -> Optional[tuple[int, str]]:
+    """`hid` -> (1, "hid"), `(2*hid)` -> (2, "hid"); sizes named by symbols are positive."""
+    if d.symbol is None:
+        return None
+    if d.symbol.isidentifier():
+        return 1, d.symbol
+    if d.symbol.startswith("(") and d.symbol.endswith(")") and d.symbol.count("*") == 1 and "(" not in d.symbol[1:]:
+        left, right = d.symbol[1:-1].split("*")
+        if left.isdigit() and right.isidentifier():
+            return int(left), right
+        if right.isdigit() and left.isidentifier():
+            return int(right), left
+    return None
 
 
 def as_dim(d: DimLike) -> Dim:
