@@ -75,7 +75,7 @@ def glob_matches(pattern: str, rel: PurePosixPath) -> bool:
     pattern = pattern.rstrip("/")
     if "/" not in pattern:
         return fnmatchcase(rel.name, pattern)
-    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    pattern = pattern.removeprefix("./")
     # `**/x` also matches `x` at the top, as in gitignore and ruff.
     return fnmatchcase(str(rel), pattern) or (pattern.startswith("**/") and fnmatchcase(str(rel), pattern[3:]))
 
@@ -188,9 +188,12 @@ def find_pyproject(start: Path) -> Optional[Path]:
     """
     for folder in (start, *start.parents):
         candidate = folder / PYPROJECT
-        if candidate.is_file() and "rnnlint" in candidate.read_text(encoding="utf-8", errors="replace"):
-            if _settings(_read_toml(candidate), candidate) is not None:
-                return candidate
+        if (
+            candidate.is_file()
+            and "rnnlint" in candidate.read_text(encoding="utf-8", errors="replace")  # cheap before parsing
+            and _settings(_read_toml(candidate), candidate) is not None
+        ):
+            return candidate
     return None
 
 

@@ -1,0 +1,201 @@
+"""The `rnnlint` command end to end: exit codes, options, output formats, rule docs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli_support import CLEAN, INPUT_SIZE_BUG, SYNTAX_ERROR, invoke, write_project
+from rnnlint import __version__, rules
+from rnnlint.cli import main
+from rnnlint.static import runner
+from rnnlint.static.engine import FileResult
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with one broken file, one RNN001 bug and one clean file; the cwd."""
+    write_project(tmp_path, {"bad.py": SYNTAX_ERROR, "bug.py": INPUT_SIZE_BUG, "good.py": CLEAN})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_clean_file_exits_zero(project: Path) -> None:
+    result = invoke("check", "good.py")
+    assert result.exit_code == 0
+    assert result.output == "All checks passed!\n"
+
+
+def test_syntax_error_does_not_stop_the_other_files(project: Path) -> None:
+    result = invoke("check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("bad.py:2:") and ": RNN000 cannot parse the file" in lines[0]
+    assert lines[1].startswith("bug.py:4:10: RNN001 ")
+    assert lines[-1] == "Found 2 errors."
+    assert "good.py" not in result.output
+
+
+def test_folder_argument_lints_its_files(project: Path) -> None:
+    assert invoke("check", ".").output == invoke("check").output
+    assert invoke("check", str(project)).output.count(str(project / "bad.py")) == 1
+
+
+def test_select_and_ignore_take_codes_and_prefixes(project: Path) -> None:
+    assert "RNN001" not in invoke("check", "--select", "RNN000").output
+    only_bug = invoke("check", "--select", "rnn001,RNN005")
+    assert only_bug.exit_code == 1 and "RNN000" not in only_bug.output and "RNN001" in only_bug.output
+    assert invoke("check", "--ignore", "RNN0").exit_code == 0
+    assert "RNN000" not in invoke("check", "--ignore", "RNN000").output
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_unknown_selector_is_a_usage_error(project: Path, option: str) -> None:
+    result = invoke("check", option, "RNN01,XYZ")
+    assert result.exit_code == 2
+    assert "unknown rule code or prefix 'XYZ'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_exit_zero_still_prints_findings(project: Path) -> None:
+    result = invoke("check", "--exit-zero", "bad.py")
+    assert result.exit_code == 0
+    assert "RNN000" in result.output
+
+
+def test_statistics_counts_per_code(project: Path) -> None:
+    (project / "bad2.py").write_text(SYNTAX_ERROR)
+    result = invoke("check", "--statistics")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "2  RNN000  syntax-error",
+        "1  RNN001  input-size-mismatch",
+        "Found 3 errors.",
+    ]
+
+
+def test_quiet_drops_the_summary(project: Path) -> None:
+    assert invoke("check", "--quiet", "good.py").output == ""
+    assert invoke("check", "-q", "bad.py").output.count("\n") == 1
+
+
+def test_colour_only_when_asked_or_on_a_terminal(project: Path) -> None:
+    assert "\x1b[" not in invoke("check", "bad.py").output
+    assert "\x1b[1;31mRNN000\x1b[0m" in invoke("check", "bad.py", env={"FORCE_COLOR": "1"}).output
+    assert "\x1b[" not in invoke("check", "bad.py", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).output
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_machine_formats_are_pure_json(project: Path, fmt: str) -> None:
+    result = invoke("check", "--output-format", fmt)
+    assert result.exit_code == 1
+    json.loads(result.output)
+
+
+def test_github_format(project: Path) -> None:
+    result = invoke("check", "--output-format", "github", "bad.py")
+    assert result.exit_code == 1
+    assert result.output.startswith("::error file=bad.py,line=2,")
+    assert "title=RNN000 syntax-error::" in result.output
+
+
+def test_unknown_format_is_a_usage_error(project: Path) -> None:
+    result = invoke("check", "--output-format", "xml")
+    assert result.exit_code == 2
+    assert "'xml' is not one of" in result.output
+
+
+def test_missing_path_is_an_error_but_the_rest_is_linted(project: Path) -> None:
+    result = invoke("check", "nope.py", "bad.py")
+    assert result.exit_code == 2
+    assert "rnnlint: error: nope.py: no such file or directory" in result.output
+    assert "bad.py:2:" in result.output
+    assert "1 path could not be checked" in result.output
+
+
+def test_exit_zero_does_not_hide_errors(project: Path) -> None:
+    assert invoke("check", "--exit-zero", "nope.py").exit_code == 2
+
+
+def test_internal_error_of_one_file_exits_two(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(path: Path, shown: str) -> FileResult:
+        return FileResult(shown, [], error=f"{shown}: internal error: boom")
+
+    monkeypatch.setattr(runner, "lint_file", broken)
+    result = invoke("check", "good.py")
+    assert result.exit_code == 2
+    assert "good.py: internal error: boom" in result.output
+
+
+def test_crash_exits_two_not_one(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    def crash(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "run", crash)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "good.py"])
+    assert exit_info.value.code == 2
+    assert "internal error" in capsys.readouterr().err
+
+
+def test_rule_prints_the_catalog_docs() -> None:
+    result = invoke("rule", "rnn001")
+    rule = rules.BY_CODE["RNN001"]
+    assert result.exit_code == 0
+    for heading in ("What it does", "Why is this bad?", "Example", "Use instead", "What torch does"):
+        assert f"## {heading}\n" in result.output
+    assert result.output.startswith("# input-size-mismatch (RNN001)\n")
+    assert rule.bad.strip() in result.output and rule.fixed.strip() in result.output
+    assert rule.torch in result.output
+
+
+def test_unknown_rule_exits_two() -> None:
+    result = invoke("rule", "RNN999")
+    assert result.exit_code == 2
+    assert "unknown rule code 'RNN999'" in result.output
+
+
+def test_rules_lists_every_code() -> None:
+    result = invoke("rules")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == [r.code for r in rules.RULES]
+    assert lines[1].split() == ["RNN001", "input-size-mismatch", "error"]
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.output == f"rnnlint {__version__}\n"
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    """The modules loaded by `rnnlint ARGS` in a fresh interpreter."""
+    code = (
+        "import sys\nfrom rnnlint.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "print(*sys.modules, file=sys.stderr)"
+    )
+    return set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False).stderr.split())
+
+
+def test_linting_never_imports_torch(project: Path) -> None:
+    modules = _modules_after(["check", str(project)])
+    assert "libcst" in modules  # the files were really analyzed
+    assert not {m for m in modules if m == "torch" or m.startswith("torch.")}
+
+
+def test_listing_rules_loads_no_analyzer() -> None:
+    modules = _modules_after(["rules"])
+    assert "rnnlint.cli" in modules
+    assert "libcst" not in modules and "rnnlint.static.interpreter" not in modules
+
+
+def test_readme_rule_table_matches_the_catalog() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:4] for line in readme.splitlines() if line.startswith("| RNN")]
+    assert [tuple(cell.strip() for cell in row) for row in rows] == [(r.code, r.name, r.severity) for r in rules.RULES]
