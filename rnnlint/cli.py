@@ -92,7 +92,7 @@ def check(
     result = run(paths or (".",), config)
     for error in result.errors:
         click.echo(f"rnnlint: error: {error}", err=True)
-    options = Options(_use_color(sys.stdout), statistics, quiet, failures=len(result.errors))
+    options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors))
     emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
     if result.errors:
         sys.exit(2)

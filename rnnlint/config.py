@@ -12,8 +12,9 @@ Keys follow ruff's spelling so a reader of one config reads the other:
     force-exclude = false             # also apply excludes to files named on the command line
     output-format = "text"            # text | json | sarif | github
 
-Globs are matched like ruff's: one without a slash against each path component (`build`,
-`*_pb2.py`), one with a slash against the path relative to the config file's folder.
+Globs are matched like ruff's: one without a slash (a trailing one aside) against a file or
+folder name (`build`, `*_pb2.py`), one with a slash inside against the path relative to the
+config file's folder.
 """
 
 from __future__ import annotations
