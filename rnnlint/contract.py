@@ -626,16 +626,18 @@ def _check_hidden_kind(spec: RNNSpec, hx: Hidden, batched: Optional[bool], found
 def _rank_violation(spec: RNNSpec, state: Optional[Shape], name: str, want_rank: int,
                     found: list[Violation]) -> bool:
     assert state is not None
-    if want_rank == 2:
+    if want_rank == 2 and state.rank == 3:
         found.append(Violation(
             "RNN002", "input", f"a 3-D (batched) input, since {name} {_shape_text(state)} is {state.rank}-D",
             "the input is 2-D (unbatched)", "add the batch dimension to the input, or give a 2-D hidden state",
             severity="error"))
     else:
+        layout = "(num_layers * num_directions, batch, hidden)" if want_rank == 3 else \
+            "(num_layers * num_directions, hidden)"
         found.append(Violation(
-            "RNN005", name, f"a 3-D {name} (num_layers * num_directions, batch, hidden) for a 3-D input",
+            "RNN005", name, f"a {want_rank}-D {name} {layout} for a {want_rank}-D input",
             f"{name} is {state.rank}-D {_shape_text(state)}",
-            f"add the layer dimension: {name}.unsqueeze(0)" if state.rank == 2 else "reshape the hidden state"))
+            f"add the layer dimension: {name}.unsqueeze(0)" if state.rank == want_rank - 1 else "reshape the hidden state"))
     return True
 
 
