@@ -63,6 +63,9 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print the findings only, without the summary line.")
 @click.option("--force-exclude/--no-force-exclude", default=None,
               help="Apply the exclude globs to files named on the command line too (for pre-commit).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the .rnnlint_cache folder.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes to lint with (default: one per core, for big trees).")
 def check(
     paths: tuple[str, ...],
     select: Optional[tuple[str, ...]],
@@ -73,6 +76,8 @@ def check(
     config_file: Optional[Path],
     quiet: bool,
     force_exclude: Optional[bool],
+    no_cache: bool,
+    jobs: Optional[int],
 ) -> None:
     """Lint Python files and folders (default: the current folder)."""
     from .report import Options, emitter
@@ -89,7 +94,7 @@ def check(
         overrides["force_exclude"] = force_exclude
     config = dataclasses.replace(config, **overrides)
 
-    result = run(paths or (".",), config)
+    result = run(paths or (".",), config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
     for error in result.errors:
         click.echo(f"rnnlint: error: {error}", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors))

@@ -44,19 +44,26 @@ def imported_files(data: bytes, directory: Path) -> list[Path]:
     found: list[Path] = []
     for match in _IMPORT.finditer(data):
         spec = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
-        dots = len(spec) - len(spec.lstrip("."))
-        parts = [p for p in spec.lstrip(".").split(".") if p]
-        if not parts or parts[0] in ("torch", "numpy", "typing", "os", "sys"):
-            continue
-        base = directory
-        for _ in range(max(dots - 1, 0)):
-            base = base.parent
-        for root in ([base] if dots else [base, *list(base.parents)[:2]]):
-            for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-                if candidate.is_file():
-                    found.append(candidate)
-                    break
+        hit = _resolve(spec, str(directory))
+        if hit is not None:
+            found.append(hit)
     return found
+
+
+@lru_cache(maxsize=16384)
+def _resolve(spec: str, directory: str) -> Optional[Path]:
+    dots = len(spec) - len(spec.lstrip("."))
+    parts = [p for p in spec.lstrip(".").split(".") if p]
+    if not parts or parts[0] in ("torch", "numpy", "typing", "os", "sys"):
+        return None
+    base = Path(directory)
+    for _ in range(max(dots - 1, 0)):
+        base = base.parent
+    for root in ([base] if dots else [base, *list(base.parents)[:2]]):
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def may_matter(data: bytes, path: Optional[Path]) -> bool:

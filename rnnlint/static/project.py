@@ -18,7 +18,7 @@ MAX_BYTES = 2_000_000
 _WORTH_READING = (b"RNN", b"LSTM", b"GRU", b"dataclass")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module]]:
     try:
         from .engine import decode, parse_ast

@@ -1,14 +1,21 @@
-"""One lint run: discover the files, lint each, keep the findings the config selects."""
+"""One lint run: discover the files, lint each (from the cache, in-process, or on a process
+pool for big trees), keep the findings the config selects."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
-from typing import Sequence
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
 
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover
-from .engine import lint_file
+from .engine import FileResult, lint_file
+
+PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
+PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
 
 
 @dataclass
@@ -18,14 +25,79 @@ class RunResult:
     errors: list[str] = field(default_factory=list)  # bad paths and internal errors: exit code 2
 
 
-def run(paths: Sequence[str], config: Config) -> RunResult:
+def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_cache: bool = True,
+        progress: bool = False) -> RunResult:
     found = discover(paths, config)
     result = RunResult(errors=found.errors)
+    cache = None
+    if use_cache:
+        from .cache import Cache
+
+        cache = Cache(Path(config.root))
+    done: dict[str, FileResult] = {}
+    todo: list[tuple[Path, str]] = []
     for path, shown in found.files:
-        linted = lint_file(path, shown)
+        hit = cache.get(path, shown) if cache is not None else None
+        if hit is not None:
+            done[shown] = hit
+        else:
+            todo.append((path, shown))
+    show = _Progress(len(todo)) if progress and len(todo) >= PROGRESS_MIN and sys.stderr.isatty() else None
+    for (path, shown), linted in zip(todo, _lint_all(todo, jobs)):
+        done[shown] = linted
+        if cache is not None:
+            cache.put(path, shown, linted)
+        if show is not None:
+            show.step()
+    if show is not None:
+        show.close()
+    if cache is not None:
+        cache.save()
+    for path, shown in found.files:
+        linted = done[shown]
         result.files.append(shown)
-        result.diagnostics.extend(d for d in linted.diagnostics if config.enabled(d.code, path))
+        result.diagnostics.extend(d for d in linted.diagnostics if config.enabled(d.code, Path(d.path)))
         if linted.error is not None:
             result.errors.append(linted.error)
-    result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
     return result
+
+
+def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config] = None) -> list[Diagnostic]:
+    """The selected findings of a run without cache (for programs that embed rnnlint)."""
+    return run([str(p) for p in paths], config or Config(), use_cache=False).diagnostics
+
+
+def _lint_one(item: tuple[Path, str]) -> FileResult:
+    return lint_file(*item)
+
+
+def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[FileResult]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(todo) < PARALLEL_MIN:
+        yield from map(_lint_one, todo)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork shares the imported analyzer with the workers; results stream back in order, so
+    # memory stays bounded by the chunks in flight, not by the tree
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        yield from pool.map(_lint_one, todo, chunksize=max(1, min(32, len(todo) // (workers * 8))))
+
+
+class _Progress:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+
+    def step(self) -> None:
+        self.count += 1
+        if self.count % 50 == 0 or self.count == self.total:
+            sys.stderr.write(f"\rrnnlint: {self.count}/{self.total} files")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
