@@ -1,0 +1,62 @@
+"""Runs give the same findings whatever the path taken: in-process or on a process pool, cold
+or from the cache; the cache follows edits to imported files; files that cannot matter are
+never parsed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from fixture_marks import FIXTURES
+from rnnlint.config import Config
+from rnnlint.static import runner
+
+
+def _tree(tmp_path: Path, copies: int) -> Path:
+    root = tmp_path / "tree"
+    for i in range(copies):
+        shutil.copytree(FIXTURES, root / f"copy{i}")
+    return root
+
+
+def _found(root: Path, **kwargs: object) -> list[tuple[str, int, int, str, str]]:
+    result = runner.run([str(root)], Config(root=root), **kwargs)  # type: ignore[arg-type]
+    assert not result.errors
+    return [(d.path, d.row, d.column, d.code, d.message) for d in result.diagnostics]
+
+
+def test_same_findings_in_process_on_a_pool_and_from_the_cache(tmp_path: Path) -> None:
+    root = _tree(tmp_path, 3)
+    assert len(list(root.rglob("*.py"))) >= runner.PARALLEL_MIN
+    serial = _found(root, jobs=1, use_cache=False)
+    assert serial
+    assert _found(root, jobs=2, use_cache=False) == serial
+    assert _found(root, jobs=2, use_cache=True) == serial  # cold: fills the cache
+    assert (root / ".rnnlint_cache" / ".gitignore").is_file()
+    assert _found(root, jobs=1, use_cache=True) == serial  # warm
+
+
+def test_cache_follows_an_edit_of_an_imported_file(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "model.py").write_text(
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
+        "        self.rnn = nn.GRU(n, 8)\n\n    def forward(self, x):\n        return self.rnn(x)\n")
+    (root / "train.py").write_text("import torch\nfrom model import Net\n\nnet = Net(4)\nnet(torch.randn(5, 2, 4))\n")
+    assert _found(root) == []
+    model = (root / "model.py").read_text().replace("nn.GRU(n, 8)", "nn.GRU(n + 1, 8)")
+    (root / "model.py").write_text(model)
+    codes = [(Path(p).name, code) for p, _, _, code, _ in _found(root)]
+    assert ("train.py", "RNN001") in codes
+
+
+def test_files_that_cannot_matter_are_not_parsed(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text("import os\n\nprint(os.getcwd())\n")
+    probe = ("import sys\nfrom rnnlint.cli import main\n"
+             "try:\n    main(['check', '--no-cache', sys.argv[1]])\nexcept SystemExit as e:\n"
+             "    assert e.code == 0, e.code\n"
+             "assert 'libcst' not in sys.modules and 'torch' not in sys.modules, 'heavy import'\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
