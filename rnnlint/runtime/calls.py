@@ -63,6 +63,9 @@ class RNNShapeError(ValueError):
         return type(self), (self.violation, self.module_name, self.module_text)
 
 
+RNNShapeError.__module__ = "rnnlint"  # tracebacks show the public name, rnnlint.RNNShapeError
+
+
 def kind_of(module: nn.Module) -> Optional[str]:
     """The contract's kind of an RNN module or cell, None for anything else."""
     if isinstance(module, nn.RNNBase):
@@ -140,22 +143,38 @@ class CallChecker:
 
     def check(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> None:
         """Raise RNNShapeError when the call `module(*args, **kwargs)` breaks the contract."""
+        if torch._C._is_tracing():
+            # under torch.jit.trace sizes are traced tensors: read them with the tracer paused (no
+            # TracerWarning, nothing recorded) and remember nothing (they are new objects each call)
+            state = torch._C._get_tracing_state()
+            torch._C._set_tracing_state(None)
+            try:
+                self._judge(self._signature(module, args, kwargs), name)
+            finally:
+                torch._C._set_tracing_state(state)
+            return
+        key = self._signature(module, args, kwargs)
+        if key in self._accepted:
+            return
+        self._judge(key, name)
+        if len(self._accepted) >= MAX_ACCEPTED:
+            self._accepted.clear()
+        self._accepted.add(key)
+
+    def _signature(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sig:
         if args:
             x = args[0]
             hx = args[1] if len(args) > 1 else kwargs.get("hx")
         else:
             x = kwargs.get("input")
             hx = kwargs.get("hx")
-        key = (self._config(module), _input_sig(x), _hidden_sig(hx), torch._C._is_any_autocast_enabled())
-        if key in self._accepted:
-            return
+        return (self._config(module), _input_sig(x), _hidden_sig(hx), torch._C._is_any_autocast_enabled())
+
+    def _judge(self, key: Sig, name: str) -> None:
         found = first_violation(self.kind, key, self.strict)
         if found is not None:
             violation, spec = found
             raise RNNShapeError(violation, name, spec.describe())
-        if len(self._accepted) >= MAX_ACCEPTED:
-            self._accepted.clear()
-        self._accepted.add(key)
 
 
 # --------------------------------------------------------------------------- the verdict
@@ -180,8 +199,10 @@ def _call_violation(spec: RNNSpec, config: Sig, x_sig: Sig, hx_sig: Optional[Sig
     hx = _hidden(hx_sig)
     tensors = _tensors(spec, x_sig, hx_sig)
     w_dtype, w_device = config[8], config[9]
-    early = [] if spec.is_cell or autocast else tensors[:1]
-    late = [] if autocast else tensors[len(early):]  # autocast casts: torch skips its dtype check too
+    # autocast casts floating tensors to its own dtype (and torch skips its dtype check)
+    typed = [(n, s) for n, s in tensors if not (autocast and s[2] in _AUTOCAST_DTYPES)]
+    input_first = not spec.is_cell and bool(typed) and typed[0][0] == "input"
+    early, late = (typed[:1], typed[1:]) if input_first else ([], typed)
     contract = _first(check_call(spec, x, hx, packed), strict)
     # what the contract proves from ranks and types alone comes before the dtype, as in torch;
     # the full check reports it with the real sizes
@@ -195,6 +216,9 @@ def _call_violation(spec: RNNSpec, config: Sig, x_sig: Sig, hx_sig: Optional[Sig
         or _device(tensors, w_device)
         or _dtype(late, w_dtype)
     )
+
+
+_AUTOCAST_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 
 def _first(found: list[Violation], strict: bool) -> Optional[Violation]:
@@ -216,19 +240,21 @@ def _spec(kind: str, config: Sig) -> RNNSpec:
     )
 
 
-# Attributes the constructor does not validate and the first forward rejects (oracle C35, K01).
-_LATE_ARGUMENTS = ("bidirectional", "nonlinearity")
+# Arguments the constructor does not validate and the first forward rejects (oracle C26, C35, K01).
+_LATE_ARGUMENTS = ("bidirectional", "nonlinearity", "proj_size")
 
 
 def _module_defect(spec: RNNSpec, config: Sig) -> Optional[Violation]:
     """The module itself is broken: a late-failing argument, or `input_size` that disagrees with
     `weight_ih` (torch's oneDNN LSTM path trusts the attribute and runs unchecked, W07/W08)."""
-    input_size, hidden_size, _, bidirectional, _, _, nonlinearity, w_shape = config[:8]
+    input_size, hidden_size, _, bidirectional, _, proj_size, nonlinearity, w_shape = config[:8]
     args: dict[str, object] = {"input_size": input_size, "hidden_size": hidden_size}
     if not spec.is_cell:
         args["bidirectional"] = bidirectional
     if nonlinearity is not None:
         args["nonlinearity"] = nonlinearity
+    if spec.kind == "GRU" and proj_size:  # set through the 8th positional argument (C26)
+        args["proj_size"] = proj_size
     for v in check_constructor(spec.kind, args, positional_count=2):
         if v.subject in _LATE_ARGUMENTS:
             return Violation(v.code, v.subject, v.expected, v.actual, v.hint)
@@ -325,7 +351,8 @@ def _non_tensor_state(spec: RNNSpec, hx_sig: Optional[Sig]) -> Optional[Violatio
     if hx_sig[0] in ("tuple", "list") and spec.is_lstm:
         for name, sig in zip((h, c), hx_sig[1]):
             if sig[0] != "tensor":
-                what = "None" if sig[1] == "NoneType" else f"a {sig[1]}"
+                what = "a PackedSequence" if sig[0] == "packed" else (
+                    "None" if sig[1] == "NoneType" else f"a {sig[1]}")
                 return Violation("RNN006", name, f"hx as {want}", f"{name} is {what}",
                                  f"pass both states; with no {name} of your own use torch.zeros_like on the other"
                                  if sig[1] == "NoneType" else f"make {name} a tensor")
@@ -341,7 +368,7 @@ def _dtype(tensors: list[tuple[str, Sig]], w_dtype: torch.dtype) -> Optional[Vio
             if name == "input":
                 hint = f"convert the input with x.to({w_dtype}), or the model with model.to({dtype})"
             else:
-                hint = f"create {name} with dtype={w_dtype} (e.g. torch.zeros(..., dtype=x.dtype)) or use {name}.to({w_dtype})"
+                hint = f"create {name} in the input's dtype (torch.zeros(..., dtype=x.dtype)) or use {name}.to(x.dtype)"
             return Violation("RNN013", name, f"the {_noun(name)} in {w_dtype}, the weights' dtype",
                              f"it is {dtype}", hint)
     return None
@@ -363,4 +390,3 @@ def _device(tensors: list[tuple[str, Sig]], w_device: torch.device) -> Optional[
 
 def _noun(name: str) -> str:
     return "input" if name == "input" else f"hidden state {name}"
-

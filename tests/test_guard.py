@@ -1,0 +1,315 @@
+"""rnnlint.guard on real models: what it raises, what it accepts, and that it changes nothing else."""
+
+from __future__ import annotations
+
+import copy
+import io
+import pickle
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+from torch.nn.utils.rnn import pack_padded_sequence  # noqa: E402
+
+import rnnlint  # noqa: E402
+from rnnlint import RNNShapeError, guard, guarded, unguard  # noqa: E402
+from rnnlint.runtime.guard import GuardedForward  # noqa: E402
+
+
+class Encoder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(50, 10)
+        self.rnn = nn.LSTM(10, 20, num_layers=2, batch_first=True)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.embed(tokens))
+        return out
+
+
+class Seq2Seq(nn.Module):
+    """An encoder, a stack in a ModuleList, a cell in a Sequential, and a shared GRU used twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = Encoder()
+        self.stack = nn.ModuleList([nn.GRU(20, 16), nn.GRU(16, 8, bidirectional=True)])
+        self.cells = nn.Sequential(nn.Linear(16, 12), nn.Tanh())
+        self.cell = nn.GRUCell(12, 6)
+        self.shared = nn.GRU(6, 6)
+        self.alias = self.shared
+        self.head = nn.Linear(6, 3)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(tokens).transpose(0, 1)  # (T, B, 20)
+        out, _ = self.stack[0](out)
+        out, h = self.stack[1](out)
+        last = self.cells(torch.cat([h[-2], h[-1]], dim=1))
+        step = self.cell(last)
+        mid, _ = self.shared(step.unsqueeze(0))
+        final, _ = self.alias(mid)
+        return self.head(final[-1])
+
+
+def _twins() -> tuple[nn.Module, nn.Module]:
+    torch.manual_seed(0)
+    model = Seq2Seq()
+    return model, copy.deepcopy(model)
+
+
+TOKENS = torch.randint(0, 50, (4, 7))
+
+
+def _error(call) -> RNNShapeError:
+    with pytest.raises(RNNShapeError) as info:
+        call()
+    return info.value
+
+
+# --------------------------------------------------------------------------- what it raises
+
+
+def test_error_names_the_module_path_the_numbers_and_the_fix() -> None:
+    model = guard(Seq2Seq())
+    err = _error(lambda: model.encoder.rnn(torch.randn(4, 7, 3)))
+    assert isinstance(err, ValueError)
+    assert err.code == "RNN001"
+    assert err.module_name == "encoder.rnn"
+    assert "input_size=10" in err.expected
+    assert "3" in err.actual and "(4, 7, 3)" in err.actual
+    message = str(err)
+    assert message.startswith("RNN001 input-size-mismatch: encoder.rnn = LSTM(10, 20, num_layers=2, batch_first=True)")
+    assert "(batch, seq_len, features)" in message
+
+
+def test_batch_first_hidden_state_gets_the_transpose_hint() -> None:
+    rnn = guard(nn.LSTM(10, 20, batch_first=True))
+    x = torch.randn(4, 6, 10)
+    err = _error(lambda: rnn(x, (torch.zeros(4, 1, 20), torch.zeros(4, 1, 20))))
+    assert err.code == "RNN005"
+    assert "batch=4" in err.expected and "(4, 1, 20)" in err.actual
+    assert "h0.transpose(0, 1)" in err.hint
+
+
+def test_nested_modules_are_named_by_path_and_a_shared_module_once() -> None:
+    model = guard(Seq2Seq())
+    names = {m.forward.name for m in model.modules() if isinstance(m.__dict__.get("forward"), GuardedForward)}
+    assert names == {"encoder.rnn", "stack.0", "stack.1", "cell", "shared"}
+    assert _error(lambda: model.stack[1](torch.randn(5, 2, 20))).module_name == "stack.1"
+    assert _error(lambda: model.alias(torch.randn(1, 2, 7))).module_name == "shared"
+
+
+def test_a_bare_module_is_named_by_its_configuration() -> None:
+    err = _error(lambda: guard(nn.GRUCell(3, 5))(torch.randn(4, 2, 3)))
+    assert err.code == "RNN012" and err.module_name == ""
+    assert str(err).startswith("RNN012 cell-given-sequence: GRUCell(3, 5) expects")
+
+
+def test_keyword_arguments_are_checked() -> None:
+    gru = guard(nn.GRU(3, 5))
+    assert _error(lambda: gru(input=torch.randn(4, 2, 3), hx=torch.zeros(1, 3, 5))).code == "RNN005"
+    lstm = guard(nn.LSTM(3, 5))
+    assert _error(lambda: lstm(torch.randn(4, 2, 3), hx=torch.zeros(1, 2, 5))).code == "RNN006"
+
+
+def test_packed_lstm_input_is_checked_although_torch_does_not() -> None:
+    lstm = guard(nn.LSTM(3, 5, num_layers=2))
+    packed = pack_padded_sequence(torch.randn(2, 4, 3), [4, 2], batch_first=True)
+    err = _error(lambda: lstm(packed, (torch.zeros(2, 3, 5), torch.zeros(2, 3, 5))))
+    assert err.code == "RNN005" and "batch=2 (batch_sizes[0])" in err.expected
+    wide = pack_padded_sequence(torch.randn(2, 4, 7), [4, 2], batch_first=True)
+    assert _error(lambda: lstm(wide)).code == "RNN001"
+
+
+def test_dtype_and_device_mismatches_have_their_own_codes() -> None:
+    gru = guard(nn.GRU(3, 5))
+    err = _error(lambda: gru(torch.randn(4, 2, 3), torch.zeros(1, 2, 5, dtype=torch.float64)))
+    assert (err.code, err.violation.subject) == ("RNN013", "h0")
+    assert "torch.float32" in err.expected and "torch.float64" in err.actual
+    err = _error(lambda: gru(torch.randn(4, 2, 3, device="meta")))
+    assert (err.code, err.violation.subject) == ("RNN014", "input")
+    assert "cpu" in err.expected and "meta" in err.actual
+
+
+def test_strict_mode_raises_on_unbatched_input_to_a_batch_first_module() -> None:
+    x = torch.randn(10, 3)
+    out, h = guard(nn.RNN(3, 5, batch_first=True))(x)  # torch reads it as one sequence
+    assert out.shape == (10, 5) and h.shape == (1, 5)
+    err = _error(lambda: guard(nn.RNN(3, 5, batch_first=True), strict=True)(x))
+    assert err.code == "RNN002"
+    guard(nn.RNN(3, 5), strict=True)(x)  # a seq-first module's unbatched input is no pitfall
+
+
+def test_a_repeated_violation_raises_every_time() -> None:
+    rnn = guard(nn.GRU(3, 5))
+    for _ in range(3):
+        assert _error(lambda: rnn(torch.randn(4, 2, 7))).code == "RNN001"
+
+
+def test_a_module_changed_after_guarding_is_read_live() -> None:
+    rnn = guard(nn.LSTM(3, 5))
+    x = torch.randn(4, 2, 4)
+    rnn.input_size = 4  # the oneDNN LSTM would now run a 4-feature input through 3-column weights
+    err = _error(lambda: rnn(x))
+    assert err.code == "RNN001" and err.violation.subject == "weight_ih_l0"
+    rnn.input_size = 3
+    assert _error(lambda: rnn(x)).code == "RNN001"
+    rnn(torch.randn(4, 2, 3))
+
+
+def test_rnn_error_pickles() -> None:
+    err = _error(lambda: guard(nn.GRU(3, 5))(torch.randn(4, 2, 7)))
+    again = pickle.loads(pickle.dumps(err))
+    assert (str(again), again.code, again.module_name) == (str(err), err.code, err.module_name)
+
+
+def test_only_torch_rnn_forwards_are_guarded() -> None:
+    class Tagged(nn.LSTM):  # inherits torch's forward: guarded
+        pass
+
+    class Custom(nn.GRU):  # its own forward and arguments: left alone
+        def forward(self, x, lengths):  # type: ignore[override]
+            return super().forward(x)
+
+    model = nn.ModuleDict({"tagged": Tagged(3, 5), "custom": Custom(3, 5)})
+    guard(model)
+    assert isinstance(model["tagged"].__dict__.get("forward"), GuardedForward)
+    assert "forward" not in model["custom"].__dict__
+    model["custom"](torch.randn(4, 2, 3), [4, 4])
+
+
+def test_guard_rejects_a_non_module() -> None:
+    with pytest.raises(TypeError, match="nn.Module"):
+        guard(lambda x: x)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- what it leaves alone
+
+
+def test_guarded_outputs_and_gradients_are_bit_identical() -> None:
+    plain, guarded_model = _twins()
+    guard(guarded_model)
+    out_plain, out_guarded = plain(TOKENS), guarded_model(TOKENS)
+    assert torch.equal(out_plain, out_guarded)
+    out_plain.square().sum().backward()
+    out_guarded.square().sum().backward()
+    for (name, p), (_, q) in zip(plain.named_parameters(), guarded_model.named_parameters()):
+        assert torch.equal(p.grad, q.grad), name
+
+
+def test_guard_accepts_valid_unusual_calls() -> None:
+    lstm = guard(nn.LSTM(3, 5))
+    h = (torch.zeros(1, 2, 5), torch.zeros(1, 2, 5))
+    lstm(torch.randn(4, 2, 3), list(h))  # a list as the LSTM state
+    lstm(torch.randn(4, 0, 3))  # batch size 0
+    lstm(torch.randn(4, 2, 3).transpose(0, 1).transpose(0, 1)[:, :, :])  # non-contiguous
+    lstm(torch.randn(4, 3), (torch.zeros(1, 5), torch.zeros(1, 5)))  # unbatched
+    lstm(input=torch.randn(4, 2, 3), hx=h)
+    cell = guard(nn.LSTMCell(3, 5))
+    cell(torch.randn(3), (torch.zeros(5), torch.zeros(5)))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        guard(nn.GRU(3, 5))(torch.randn(4, 2, 3), torch.zeros(1, 2, 5))
+
+
+def test_guard_reads_no_values() -> None:
+    # meta tensors have shapes, dtypes and devices but no data: reading a value would fail
+    for module, x in [(nn.LSTM(3, 5, device="meta"), torch.empty(4, 2, 3, device="meta")),
+                      (nn.GRUCell(3, 5, device="meta"), torch.empty(2, 3, device="meta"))]:
+        guard(module)(x)
+
+
+def test_guarded_model_deep_copies_pickles_and_saves() -> None:
+    model = guard(Seq2Seq())
+    expected = model(TOKENS)
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    copies = [copy.deepcopy(model), pickle.loads(pickle.dumps(model)), torch.load(buffer, weights_only=False)]
+    for clone in copies:
+        assert torch.equal(clone(TOKENS), expected)
+        forward = clone.encoder.rnn.__dict__["forward"]
+        assert forward._module() is clone.encoder.rnn  # bound to the copy, not the original
+        with pytest.raises(RNNShapeError) as info:
+            clone.encoder.rnn(torch.randn(4, 7, 3))
+        assert info.value.module_name == "encoder.rnn"
+
+
+def test_state_dict_has_no_new_keys() -> None:
+    plain, guarded_model = _twins()
+    guard(guarded_model)
+    assert guarded_model.state_dict().keys() == plain.state_dict().keys()
+    guarded_model.load_state_dict(plain.state_dict())
+
+
+def _snapshot(model: nn.Module) -> list[tuple[str, dict]]:
+    """Every attribute of every module, and the contents of its dicts (the hook dicts among them)."""
+    return [(name, {k: (v, list(v.items()) if isinstance(v, dict) else None) for k, v in m.__dict__.items()})
+            for name, m in model.named_modules()]
+
+
+def test_unguard_restores_each_module_exactly() -> None:
+    model = Seq2Seq()
+    model.stack[0].register_forward_pre_hook(lambda m, args: None)
+    own_forward = model.cell.forward
+    model.cell.forward = own_forward  # an instance forward the user set before guarding
+    before = _snapshot(model)
+    global_hooks = dict(torch.nn.modules.module._global_forward_pre_hooks)
+    guard(model, strict=True)
+    guard(model)  # guarding twice replaces, never stacks
+    assert model.cell.forward.previous is own_forward
+    unguard(model)
+    after = _snapshot(model)
+    assert [n for n, _ in after] == [n for n, _ in before]
+    for (name, was), (_, now) in zip(before, after):
+        assert now.keys() == was.keys(), name
+        assert all(now[k][0] is was[k][0] and now[k][1] == was[k][1] for k in was), name
+    assert torch.nn.modules.module._global_forward_pre_hooks == global_hooks
+
+
+def test_guarded_context_restores_what_was_there() -> None:
+    model = Seq2Seq()
+    guard(model.encoder)
+    outer = model.encoder.rnn.forward
+    with guarded(model, strict=True) as inside:
+        assert inside is model
+        assert _error(lambda: model.stack[0](torch.randn(5, 3, 7))).code == "RNN001"
+    assert model.encoder.rnn.forward is outer
+    assert "forward" not in model.stack[0].__dict__
+    assert rnnlint.guard is guard
+
+
+# --------------------------------------------------------------------------- tracing and compiling
+
+
+def test_jit_trace_of_a_guarded_model() -> None:
+    plain, guarded_model = _twins()
+    guard(guarded_model)
+    with pytest.warns(Warning):  # torch's own DeprecationWarning / TracerWarnings
+        traced = torch.jit.trace(guarded_model, (TOKENS,))
+    assert torch.equal(traced(TOKENS), plain(TOKENS))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_jit_trace_checks_the_traced_call() -> None:
+    with pytest.raises(RNNShapeError):
+        torch.jit.trace(guard(nn.GRU(3, 5)), (torch.randn(4, 2, 7),))
+
+
+class ScriptableNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(3, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rnn(x)[0]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_jit_script_needs_unguard_first() -> None:
+    model = guard(ScriptableNet())
+    with pytest.raises(AttributeError):  # the compiler wants a function as the GRU's forward
+        torch.jit.script(model)
+    scripted = torch.jit.script(unguard(model))
+    x = torch.randn(4, 2, 3)
+    assert torch.equal(scripted(x), model(x))
