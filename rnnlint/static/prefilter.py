@@ -22,8 +22,14 @@ _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNN
 _IMPORT = re.compile(rb"^\s*(?:from\s+(\.*[\w.]*)\s+import|import\s+([\w.]+))", re.MULTILINE)
 
 
+# An RNN name in call or base position (`nn.LSTM(`, `class M(nn.GRU)`), imported under an alias,
+# or a packing call: prose that only names an RNN ("an LSTM layer") does not count.
+_ACTIVE = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*[(),]|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+as\s"
+                     rb"|\bpack_(?:padded_)?sequence\s*\(|\bpad_packed_sequence\s*\(")
+
+
 def mentions_rnn(data: bytes) -> bool:
-    return any(word in data for word in RNN_WORDS)
+    return any(word in data for word in RNN_WORDS) and _ACTIVE.search(data) is not None
 
 
 _BUILDS_RNN = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\(")
@@ -85,34 +91,37 @@ class Relevance:
 
 
 def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) -> Relevance:
-    """Stage 2: the top-level defs that refer to RNN names, or to defs that do (a fixpoint)."""
+    """Stage 2: the top-level defs that build, call or subclass an RNN (a name in call or base
+    position: a mention as data, like a dict key, does not count), or that refer to defs that
+    do (a fixpoint)."""
     defs = [s for s in tree.body if isinstance(s, _DEFS)]
-    used = [_names_in(d) for d in defs]
-    wanted = set(_NAMES) | set(imported_names)
+    uses = [_uses_in(d) for d in defs]
+    wanted = set(imported_names)
     relevant: set[int] = set()
     changed = True
     while changed:
         changed = False
-        for i, (d, names) in enumerate(zip(defs, used)):
-            if i not in relevant and names & wanted:
+        for i, (d, (active, names)) in enumerate(zip(defs, uses)):
+            if i not in relevant and (active & _NAMES or names & wanted):
                 relevant.add(i)
                 wanted.add(d.name)
                 changed = True
     kept = set(relevant)
-    needed = set().union(*(used[i] for i in relevant)) if relevant else set()
+    needed = set().union(*(uses[i][1] for i in relevant)) if relevant else set()
     changed = True
     while changed:
         changed = False
         for i, d in enumerate(defs):
             if i not in kept and d.name in needed:
                 kept.add(i)
-                needed |= used[i]
+                needed |= uses[i][1]
                 changed = True
-    rest: set[str] = set()
+    any_code = bool(relevant)
     for stmt in tree.body:
-        if not isinstance(stmt, _DEFS):
-            rest |= _names_in(stmt)
-    return Relevance(frozenset(relevant), frozenset(kept), bool(relevant) or bool(rest & wanted))
+        if not any_code and not isinstance(stmt, _DEFS):
+            active, names = _uses_in(stmt)
+            any_code = bool(active & _NAMES or names & wanted)
+    return Relevance(frozenset(relevant), frozenset(kept), any_code)
 
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -139,17 +148,30 @@ def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]) -> str:
     return "".join(lines)
 
 
-def _names_in(node: ast.AST) -> set[str]:
+def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
+    """(names in call or base position, every name referred to) inside `node`."""
+    active: set[str] = set()
     names: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
             names.add(sub.id)
         elif isinstance(sub, ast.Attribute):
             names.add(sub.attr)
-        elif isinstance(sub, ast.alias):
-            names.add((sub.asname or sub.name).split(".")[-1])
-            names.add(sub.name.split(".")[-1])
-    return names
+        elif isinstance(sub, ast.Call):
+            active.add(_last_name(sub.func))
+        elif isinstance(sub, ast.ClassDef):
+            active.update(_last_name(b) for b in sub.bases)
+        elif isinstance(sub, ast.alias) and sub.asname:
+            active.add(sub.name.split(".")[-1])  # `from torch.nn import LSTM as L`: L is called
+    return active, names
+
+
+def _last_name(expr: ast.AST) -> str:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return ""
 
 
 def sibling_import_names(tree: ast.Module, directory: Optional[Path]) -> frozenset[str]:

@@ -13,8 +13,9 @@ from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover
 from .engine import FileResult, lint_file
+from .prefilter import may_matter
 
-PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
+PARALLEL_MIN = 64  # fewer files to parse than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
 
 
@@ -72,19 +73,31 @@ def _lint_one(item: tuple[Path, str]) -> FileResult:
     return lint_file(*item)
 
 
+def _needs_parse(path: Path) -> bool:
+    """Stage 1 of the prefilter, in the parent: only files that can matter go to workers."""
+    try:
+        return may_matter(path.read_bytes(), path)
+    except OSError:
+        return True  # the engine reports why it cannot be read
+
+
 def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[FileResult]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(todo) < PARALLEL_MIN:
+    candidates = [item for item in todo if _needs_parse(item[0])] if workers > 1 else todo
+    if workers <= 1 or len(candidates) < PARALLEL_MIN:
         yield from map(_lint_one, todo)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork shares the imported analyzer with the workers; results stream back in order, so
-    # memory stays bounded by the chunks in flight, not by the tree
+    # memory stays bounded by the files in flight, not by the tree
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    wanted = set(id(item) for item in candidates)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(_lint_one, todo, chunksize=max(1, min(32, len(todo) // (workers * 8))))
+        parsed = pool.map(_lint_one, candidates, chunksize=max(1, min(8, len(candidates) // (workers * 8))))
+        for item in todo:
+            yield next(parsed) if id(item) in wanted else FileResult(item[1])
 
 
 class _Progress:
