@@ -130,7 +130,7 @@ class Interpreter:
         return Lazy(text)
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
-                         info: Optional[ModuleInfo] = None) -> None:
+                         info: Optional[ModuleInfo] = None, facts: tuple[str, ...] = ()) -> None:
         info = info or self.current
         pos = info.positions.get(node)
         if pos is None:
@@ -151,7 +151,18 @@ class Interpreter:
             return
         self.findings[key] = Diagnostic(
             info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code, message,
-            severity, v.expected, v.actual, v.hint)
+            severity, v.expected, v.actual, v.hint, explain=facts + self.call_chain())
+
+    def call_chain(self) -> tuple[str, ...]:
+        """How the analysis reached the finding: each call on the way, outermost first."""
+        chain = []
+        for node, module in self.call_sites:
+            pos = module.positions.get(node)
+            if pos is not None:
+                code = code_of(node)
+                code = code if len(code) <= 60 else code[:57] + "..."
+                chain.append(f"reached through {code} ({module.path}, line {pos.start.line})")
+        return tuple(chain)
 
     def resolve_direction_pairs(self, parts: list[Value]) -> None:
         """`torch.cat((h_n[-2], h_n[-1]), 1)` is the right summary: drop the pending RNN008
@@ -528,7 +539,8 @@ class Interpreter:
             elif call.star:
                 value = TOP
             elif p.default is not None:
-                value = self.eval(p.default, func.env)
+                env.vars[name] = self.defaulted(self.eval(p.default, func.env), name, callee)
+                continue
             else:
                 value = TOP
             env.vars[name] = self.bound(value, name, callee, call.node)
@@ -537,7 +549,8 @@ class Interpreter:
             if name in call.kwargs:
                 value = call.kwargs[name][0]
             elif p.default is not None and not call.star:
-                value = self.eval(p.default, func.env)
+                env.vars[name] = self.defaulted(self.eval(p.default, func.env), name, callee)
+                continue
             else:
                 value = TOP
             env.vars[name] = self.bound(value, name, callee, call.node)
@@ -565,6 +578,11 @@ class Interpreter:
         for r in results[1:]:
             out = join(out, r)
         return out
+
+    def defaulted(self, value: Value, name: str, callee: str) -> Value:
+        if isinstance(value, IntV) and value.dim.value is not None:
+            return IntV(value.dim.with_origin(f"the default {name}={value.dim.value} of {callee}"))
+        return value
 
     def bound(self, value: Value, name: str, callee: str, node: cst.Call) -> Value:
         """A known int bound to a parameter remembers where it was passed."""
@@ -1174,7 +1192,7 @@ class Interpreter:
                 violations.append(layout)
         name = f"{label} ({spec.describe()}, line {line})"
         for v in violations:
-            self.report_violation(call.node, v, name)
+            self.report_violation(call.node, v, name, facts=self.call_facts(spec, label, line, shape, hx))
         ref = RNNModuleV(spec, label, line).ref()
         if shape is None or not isinstance(x, TensorV):
             shape = Shape((spec.input_size,), rank_known=False)
@@ -1192,6 +1210,22 @@ class Interpreter:
         if spec.is_lstm:
             return SeqV((out, SeqV((h_n, TensorV(c_shape, origin, rnn=ref, role="c_n")))))
         return SeqV((out, h_n))
+
+    def call_facts(self, spec: RNNSpec, label: str, line: object, x: Optional[Shape],
+                   hx: contract.Hidden) -> tuple[str, ...]:
+        """The facts an RNN-call finding rests on, each with where it came from."""
+        facts = [f"{label} is nn.{spec.describe()}, built on line {line}"]
+        for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            dim = getattr(spec, name)
+            if dim.origin is not None:
+                facts.append(f"{name}={dim}: {dim.origin}")
+        if x is not None:
+            facts.append(f"input shape {x}" + (f": {x.origin}" if x.origin else ""))
+        states = hx.items if isinstance(hx, StatePair) else (hx,) if isinstance(hx, Shape) else ()
+        for state in states:
+            if state is not None:
+                facts.append(f"hidden state shape {state}" + (f": {state.origin}" if state.origin else ""))
+        return tuple(facts)
 
     def hidden_arg(self, value: Value) -> contract.Hidden:
         if isinstance(value, Const) and value.value is None:
