@@ -802,7 +802,7 @@ class Interpreter:
             if isinstance(v, Const) and v.value is None:
                 items.append("none")
             elif isinstance(v, IntV):
-                items.append(self.normalized_index(v.dim, t, len(items)))
+                items.append(self.normalized_index(s.value, v.dim, t, len(items), env))
             elif isinstance(v, TensorV) or isinstance(v, SeqV):
                 items.append("tensor")
             else:
@@ -818,13 +818,13 @@ class Interpreter:
             return TensorV(shape, t.origin, rnn=t.rnn, role="summary" if t.role == "out" else t.role)
         return TensorV(shape, t.origin, dtype=t.dtype)
 
-    def normalized_index(self, d: Dim, t: TensorV, axis: int) -> Optional[int]:
-        """An int index; `x.size(a) - 1` on the indexed axis counts as -1."""
-        if d.value is not None:
-            return d.value
-        if d.symbol and t.shape is not None and d.symbol.endswith("-1)"):
-            return None
-        return None
+    def normalized_index(self, expr: cst.BaseExpression, d: Dim, t: TensorV, axis: int, env: Env) -> Optional[int]:
+        """An int index; `x.size(axis) - 1` / `x.shape[axis] - 1` of the indexed tensor is -1."""
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract) and \
+                isinstance(expr.right, cst.Integer) and expr.right.value == "1" and \
+                _size_of_axis(expr.left, axis) and self.eval(_size_base(expr.left), env) == t:
+            return -1
+        return d.value
 
     def check_index(self, t: TensorV, items: list[object], node: cst.Subscript) -> None:
         if t.rnn is None or t.role != "out":
@@ -1282,6 +1282,21 @@ class Interpreter:
 
 _MISSING = object()
 _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
+
+
+def _size_of_axis(expr: cst.BaseExpression, axis: int) -> bool:
+    """`x.size(axis)` or `x.shape[axis]`."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "size":
+        return len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Integer) and \
+            int(expr.args[0].value.value) == axis
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape":
+        el = expr.slice[0].slice if len(expr.slice) == 1 else None
+        return isinstance(el, cst.Index) and isinstance(el.value, cst.Integer) and int(el.value.value) == axis
+    return False
+
+
+def _size_base(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.func.value if isinstance(expr, cst.Call) else expr.value.value  # type: ignore[union-attr]
 
 
 def _decorator_name(d: cst.Decorator) -> str:
