@@ -313,3 +313,24 @@ def test_jit_script_needs_unguard_first() -> None:
     scripted = torch.jit.script(unguard(model))
     x = torch.randn(4, 2, 3)
     assert torch.equal(scripted(x), model(x))
+
+
+def test_torch_compile_sees_no_graph_break_from_the_guard() -> None:
+    plain, guarded_model = _twins()
+    guard(guarded_model)
+    torch._dynamo.reset()
+    with torch._dynamo.config.patch(allow_rnn=True):  # Dynamo traces RNN modules only when asked
+        assert torch._dynamo.explain(plain)(TOKENS).graph_break_count == 0
+        explained = torch._dynamo.explain(guarded_model)(TOKENS)
+        assert (explained.graph_count, explained.graph_break_count) == (1, 0), explained.break_reasons
+        compiled = torch.compile(guarded_model, backend="eager")
+        assert torch.equal(compiled(TOKENS), plain(TOKENS))
+        with pytest.raises(RNNShapeError) as info:
+            torch.compile(guarded_model.encoder.rnn, backend="eager")(torch.randn(4, 7, 3))
+        assert info.value.code == "RNN001"
+    torch._dynamo.reset()
+    # by default Dynamo declines RNN modules (eager fallback); the guard adds no reason of its own
+    reasons = [str(r.reason) for r in torch._dynamo.explain(guarded_model)(TOKENS).break_reasons]
+    assert all("RNN, GRU, or LSTM" in reason for reason in reasons)
+    assert torch.equal(torch.compile(guarded_model, backend="eager")(TOKENS), plain(TOKENS))
+    torch._dynamo.reset()

@@ -11,7 +11,7 @@ guard raises first with the code torch's own error corresponds to.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import torch
 from torch import Tensor, nn
@@ -31,15 +31,38 @@ from ..contract import (
     check_constructor,
 )
 
-# Signatures are plain tuples (the cheapest hashable value):
-#   tensor:   ("tensor", shape, dtype, device)
-#   packed:   ("packed", data shape, dtype, device, batch, steps)
-#   other:    ("other", type name)  -- None, a dict, a list given as input, ...
-#   pair:     ("tuple" | "list", (tensor or other signature, ...))  -- a hidden state only
-#   config:   (input_size, hidden_size, num_layers, bidirectional, batch_first, proj_size,
-#              nonlinearity, weight_ih shape, weight dtype, weight device)
+# A call's signature: (attributes, weight shape, weight dtype, weight device, input, hidden),
+# plain values only, the cheapest thing to build and hash. `attributes` are the module's
+# `_ATTRIBUTES[kind]`, in order. A tensor is (shape, dtype, device); anything else starts with a tag:
+#   ("packed", data shape, dtype, device, batch, steps)    a PackedSequence
+#   ("tuple" | "list", (element, ...))                     a hidden state given as a sequence
+#   ("other", type name)                                   None in a pair, a dict, ...
 Sig = tuple
 MAX_ACCEPTED = 4096  # distinct accepted signatures kept per checker (variable lengths add up)
+
+_RECURRENT = ("input_size", "hidden_size", "num_layers", "bidirectional", "batch_first", "proj_size")
+_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "RNN": _RECURRENT, "LSTM": _RECURRENT, "GRU": _RECURRENT,
+    "LSTMCell": ("input_size", "hidden_size"), "GRUCell": ("input_size", "hidden_size"),
+    "RNNCell": ("input_size", "hidden_size", "nonlinearity"),
+}
+
+
+# Readers of `_ATTRIBUTES[kind]` (plain attribute loads: the fastest, and traceable by Dynamo).
+def _recurrent_attributes(m: Any) -> tuple[Any, ...]:
+    return (m.input_size, m.hidden_size, m.num_layers, m.bidirectional, m.batch_first, m.proj_size)
+
+
+def _cell_attributes(m: Any) -> tuple[Any, ...]:
+    return (m.input_size, m.hidden_size)
+
+
+def _rnn_cell_attributes(m: Any) -> tuple[Any, ...]:
+    return (m.input_size, m.hidden_size, m.nonlinearity)
+
+
+_READERS = {"RNN": _recurrent_attributes, "LSTM": _recurrent_attributes, "GRU": _recurrent_attributes,
+            "LSTMCell": _cell_attributes, "GRUCell": _cell_attributes, "RNNCell": _rnn_cell_attributes}
 
 
 class RNNShapeError(ValueError):
@@ -79,53 +102,21 @@ def kind_of(module: nn.Module) -> Optional[str]:
 # --------------------------------------------------------------------------- signatures
 
 
-def _weight(module: nn.Module, name: str) -> Tensor:
-    # the registered parameter first: torch's `_flat_weights` may be stale until its forward runs
-    w = module._parameters.get(name)
-    return w if w is not None else getattr(module, name)
-
-
-def _recurrent_config(m: Any) -> Sig:
-    w = _weight(m, "weight_ih_l0")
-    return (m.input_size, m.hidden_size, m.num_layers, m.bidirectional, m.batch_first, m.proj_size,
-            None, w.shape, w.dtype, w.device)
-
-
-def _cell_config(m: Any) -> Sig:
-    w = _weight(m, "weight_ih")
-    return (m.input_size, m.hidden_size, 1, False, False, 0, None, w.shape, w.dtype, w.device)
-
-
-def _rnn_cell_config(m: Any) -> Sig:
-    w = _weight(m, "weight_ih")
-    return (m.input_size, m.hidden_size, 1, False, False, 0, m.nonlinearity, w.shape, w.dtype, w.device)
-
-
-_CONFIG_READERS: dict[str, Callable[[Any], Sig]] = {
-    "RNN": _recurrent_config, "LSTM": _recurrent_config, "GRU": _recurrent_config,
-    "LSTMCell": _cell_config, "GRUCell": _cell_config, "RNNCell": _rnn_cell_config,
-}
-
-
-def _input_sig(x: object) -> Sig:
-    if isinstance(x, Tensor):
-        return ("tensor", x.shape, x.dtype, x.device)
-    if isinstance(x, PackedSequence):
-        data, batch_sizes = x.data, x.batch_sizes
+def _sig(value: object) -> Sig:
+    if isinstance(value, Tensor):
+        return (value.shape, value.dtype, value.device)
+    if isinstance(value, PackedSequence):  # before tuple: it is a namedtuple
+        data, batch_sizes = value.data, value.batch_sizes
         # batch_sizes always lives on the CPU (torch enforces it): reading it cannot sync a GPU
         batch = int(batch_sizes[0]) if batch_sizes.shape[0] else 0
         return ("packed", data.shape, data.dtype, data.device, batch, batch_sizes.shape[0])
-    return ("other", type(x).__name__)
+    if isinstance(value, (tuple, list)):
+        return ("list" if isinstance(value, list) else "tuple", tuple([_sig(v) for v in value]))
+    return ("other", type(value).__name__)
 
 
-def _hidden_sig(hx: object) -> Optional[Sig]:
-    if hx is None:
-        return None
-    if isinstance(hx, Tensor):
-        return ("tensor", hx.shape, hx.dtype, hx.device)
-    if isinstance(hx, (tuple, list)):
-        return ("list" if isinstance(hx, list) else "tuple", tuple([_input_sig(h) for h in hx]))
-    return ("other", type(hx).__name__)
+def _is_tensor(sig: Sig) -> bool:
+    return not isinstance(sig[0], str)
 
 
 class CallChecker:
@@ -134,8 +125,10 @@ class CallChecker:
     def __init__(self, kind: str, strict: bool) -> None:
         self.kind = kind
         self.strict = strict
-        self._config = _CONFIG_READERS[kind]
+        self._attributes = _READERS[kind]
+        self._weight = "weight_ih" if kind.endswith("Cell") else "weight_ih_l0"
         self._accepted: set[Sig] = set()
+        self._accepted_in_autocast: set[Sig] = set()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # what was accepted is a cache: a copy starts empty
@@ -143,35 +136,53 @@ class CallChecker:
 
     def check(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> None:
         """Raise RNNShapeError when the call `module(*args, **kwargs)` breaks the contract."""
-        if torch._C._is_tracing():
-            # under torch.jit.trace sizes are traced tensors: read them with the tracer paused (no
-            # TracerWarning, nothing recorded) and remember nothing (they are new objects each call)
-            state = torch._C._get_tracing_state()
-            torch._C._set_tracing_state(None)
-            try:
-                self._judge(self._signature(module, args, kwargs), name)
-            finally:
-                torch._C._set_tracing_state(state)
-            return
-        key = self._signature(module, args, kwargs)
-        if key in self._accepted:
-            return
-        self._judge(key, name)
-        if len(self._accepted) >= MAX_ACCEPTED:
-            self._accepted.clear()
-        self._accepted.add(key)
-
-    def _signature(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Sig:
         if args:
             x = args[0]
             hx = args[1] if len(args) > 1 else kwargs.get("hx")
         else:
             x = kwargs.get("input")
             hx = kwargs.get("hx")
-        return (self._config(module), _input_sig(x), _hidden_sig(hx), torch._C._is_any_autocast_enabled())
+        # the registered parameter, read live: torch's `_flat_weights` may be stale until its
+        # forward runs; a computed (parametrized) weight is not registered
+        w = module._parameters.get(self._weight)
+        if w is None:
+            w = getattr(module, self._weight)
+        if hx is None:
+            hx_sig = None
+        elif type(hx) is tuple and len(hx) == 2 and type(hx[0]) is Tensor and type(hx[1]) is Tensor:
+            h, c = hx  # the common LSTM state, inlined: this line runs on every call
+            hx_sig = ("tuple", ((h.shape, h.dtype, h.device), (c.shape, c.dtype, c.device)))
+        else:
+            hx_sig = _sig(hx)
+        key = (self._attributes(module), w.shape, w.dtype, w.device,
+               (x.shape, x.dtype, x.device) if type(x) is Tensor else _sig(x), hx_sig)
+        if key not in self._accepted:
+            self._check_new(key, name)
 
-    def _judge(self, key: Sig, name: str) -> None:
-        found = first_violation(self.kind, key, self.strict)
+    def _check_new(self, key: Sig, name: str) -> None:
+        """A signature not accepted before: run the contract."""
+        autocast = torch._C._is_any_autocast_enabled()
+        if torch.jit.is_tracing():
+            # sizes are traced tensors here (new objects each call: nothing worth remembering);
+            # read them with the tracer paused, so nothing is recorded and nothing warns
+            state = torch._C._get_tracing_state()
+            torch._C._set_tracing_state(None)
+            try:
+                self._judge(key, name, autocast)
+            finally:
+                torch._C._set_tracing_state(state)
+            return
+        # autocast only lifts dtype checks: what is accepted without it is accepted with it
+        accepted = self._accepted_in_autocast if autocast else self._accepted
+        if key in accepted:
+            return
+        self._judge(key, name, autocast)
+        if len(accepted) >= MAX_ACCEPTED:
+            accepted.clear()
+        accepted.add(key)
+
+    def _judge(self, key: Sig, name: str, autocast: bool) -> None:
+        found = first_violation(self.kind, key, autocast, self.strict)
         if found is not None:
             violation, spec = found
             raise RNNShapeError(violation, name, spec.describe())
@@ -180,27 +191,28 @@ class CallChecker:
 # --------------------------------------------------------------------------- the verdict
 
 
-def first_violation(kind: str, key: Sig, strict: bool) -> Optional[tuple[Violation, RNNSpec]]:
+def first_violation(kind: str, key: Sig, autocast: bool, strict: bool) -> Optional[tuple[Violation, RNNSpec]]:
     """The first violation of the call described by `key` that the guard raises (with the spec
     read from the module), or None when the call is accepted."""
-    config, x_sig, hx_sig, autocast = key
-    spec = _spec(kind, config)
-    violation = _module_defect(spec, config)
-    if violation is None and x_sig[0] != "other":  # a non-tensor input: no rule names it, torch rejects it
-        violation = _call_violation(spec, config, x_sig, hx_sig, autocast, strict)
+    attributes = dict(zip(_ATTRIBUTES[kind], key[0]))
+    w_shape, w_dtype, w_device, x_sig, hx_sig = key[1:]
+    spec = _spec(kind, attributes)
+    violation = _module_defect(spec, attributes, w_shape)
+    # an input that is neither a tensor nor a PackedSequence: no rule names it, torch rejects it
+    if violation is None and (_is_tensor(x_sig) or x_sig[0] == "packed"):
+        violation = _call_violation(spec, w_dtype, w_device, x_sig, hx_sig, autocast, strict)
     return None if violation is None else (violation, spec)
 
 
-def _call_violation(spec: RNNSpec, config: Sig, x_sig: Sig, hx_sig: Optional[Sig], autocast: bool,
-                    strict: bool) -> Optional[Violation]:
+def _call_violation(spec: RNNSpec, w_dtype: torch.dtype, w_device: torch.device, x_sig: Sig,
+                    hx_sig: Optional[Sig], autocast: bool, strict: bool) -> Optional[Violation]:
     """Torch's order: ranks and types, the input dtype, sizes (the contract), devices, the other
     dtypes. A cell has no Python dtype check: its kernel fails after the sizes are checked."""
     x, packed = _input_shape(spec, x_sig)
     hx = _hidden(hx_sig)
     tensors = _tensors(spec, x_sig, hx_sig)
-    w_dtype, w_device = config[8], config[9]
     # autocast casts floating tensors to its own dtype (and torch skips its dtype check)
-    typed = [(n, s) for n, s in tensors if not (autocast and s[2] in _AUTOCAST_DTYPES)]
+    typed = [t for t in tensors if not (autocast and t[1] in _AUTOCAST_DTYPES)]
     input_first = not spec.is_cell and bool(typed) and typed[0][0] == "input"
     early, late = (typed[:1], typed[1:]) if input_first else ([], typed)
     contract = _first(check_call(spec, x, hx, packed), strict)
@@ -226,17 +238,17 @@ def _first(found: list[Violation], strict: bool) -> Optional[Violation]:
     return next((v for v in found if v.raises or (strict and v.code == "RNN002")), None)
 
 
-def _spec(kind: str, config: Sig) -> RNNSpec:
-    input_size, hidden_size, num_layers, bidirectional, batch_first, proj_size, nonlinearity = config[:7]
+def _spec(kind: str, attributes: dict[str, Any]) -> RNNSpec:
+    bidirectional = attributes.get("bidirectional", False)
     return RNNSpec(
         kind=kind,
-        input_size=Dim(int(input_size)),
-        hidden_size=Dim(int(hidden_size)),
-        num_layers=Dim(int(num_layers)),
+        input_size=Dim(int(attributes["input_size"])),
+        hidden_size=Dim(int(attributes["hidden_size"])),
+        num_layers=Dim(int(attributes.get("num_layers", 1))),
         bidirectional=bidirectional if isinstance(bidirectional, bool) else None,
-        batch_first=bool(batch_first),
-        proj_size=Dim(int(proj_size)),
-        nonlinearity=nonlinearity,
+        batch_first=bool(attributes.get("batch_first", False)),
+        proj_size=Dim(int(attributes.get("proj_size", 0))),
+        nonlinearity=attributes.get("nonlinearity", "tanh"),
     )
 
 
@@ -244,17 +256,13 @@ def _spec(kind: str, config: Sig) -> RNNSpec:
 _LATE_ARGUMENTS = ("bidirectional", "nonlinearity", "proj_size")
 
 
-def _module_defect(spec: RNNSpec, config: Sig) -> Optional[Violation]:
+def _module_defect(spec: RNNSpec, attributes: dict[str, Any], w_shape: torch.Size) -> Optional[Violation]:
     """The module itself is broken: a late-failing argument, or `input_size` that disagrees with
     `weight_ih` (torch's oneDNN LSTM path trusts the attribute and runs unchecked, W07/W08)."""
-    input_size, hidden_size, _, bidirectional, _, proj_size, nonlinearity, w_shape = config[:8]
-    args: dict[str, object] = {"input_size": input_size, "hidden_size": hidden_size}
-    if not spec.is_cell:
-        args["bidirectional"] = bidirectional
-    if nonlinearity is not None:
-        args["nonlinearity"] = nonlinearity
-    if spec.kind == "GRU" and proj_size:  # set through the 8th positional argument (C26)
-        args["proj_size"] = proj_size
+    input_size = attributes["input_size"]
+    args = {k: attributes[k] for k in ("input_size", "hidden_size", "bidirectional", "nonlinearity") if k in attributes}
+    if spec.kind == "GRU" and attributes["proj_size"]:  # set through the 8th positional argument (C26)
+        args["proj_size"] = attributes["proj_size"]
     for v in check_constructor(spec.kind, args, positional_count=2):
         if v.subject in _LATE_ARGUMENTS:
             return Violation(v.code, v.subject, v.expected, v.actual, v.hint)
@@ -272,7 +280,7 @@ def _module_defect(spec: RNNSpec, config: Sig) -> Optional[Violation]:
 
 
 def _shape(sig: Sig) -> Optional[Shape]:
-    return Shape.of(*sig[1]) if sig[0] == "tensor" else None
+    return Shape.of(*sig[0]) if _is_tensor(sig) else None
 
 
 def _input_shape(spec: RNNSpec, sig: Sig) -> tuple[Shape, bool]:
@@ -281,7 +289,7 @@ def _input_shape(spec: RNNSpec, sig: Sig) -> tuple[Shape, bool]:
         _, data_shape, _, _, batch, steps = sig
         dims = (Dim(batch, origin="batch_sizes[0]"), Dim(steps), *(Dim(d) for d in data_shape[1:]))
         return Shape(dims, origin="the packed sequence, padded as (batch, time, features)"), True
-    dims = tuple(Dim(d) for d in sig[1])
+    dims = tuple(Dim(d) for d in sig[0])
     if not spec.is_cell and len(dims) == 3:
         axis = 0 if spec.batch_first else 1
         dims = dims[:axis] + (dims[axis].with_origin(f"input.size({axis})"),) + dims[axis + 1:]
@@ -298,7 +306,7 @@ def _layout(spec: RNNSpec) -> str:
 def _hidden(sig: Optional[Sig]) -> Hidden:
     if sig is None:
         return None
-    if sig[0] == "tensor":
+    if _is_tensor(sig):
         return _shape(sig)
     if sig[0] in ("tuple", "list"):
         return StatePair(tuple(_shape(s) for s in sig[1]), sig[0])
@@ -322,16 +330,16 @@ def _state_names(spec: RNNSpec) -> tuple[str, str]:
     return ("h", "c") if spec.is_cell else ("h0", "c0")
 
 
-def _tensors(spec: RNNSpec, x_sig: Sig, hx_sig: Optional[Sig]) -> list[tuple[str, Sig]]:
-    """(name, signature) of the input and each hidden tensor, the input first."""
-    found = [("input", x_sig)]
-    names = _state_names(spec)
+def _tensors(spec: RNNSpec, x_sig: Sig, hx_sig: Optional[Sig]) -> list[tuple[str, torch.dtype, torch.device]]:
+    """(name, dtype, device) of the input and of each hidden tensor, the input first."""
+    found = [("input", *(x_sig[2:4] if x_sig[0] == "packed" else x_sig[1:3]))]
     if hx_sig is None:
         return found
-    if hx_sig[0] == "tensor":
-        found.append((names[0], hx_sig))
+    names = _state_names(spec)
+    if _is_tensor(hx_sig):
+        found.append((names[0], *hx_sig[1:3]))
     elif hx_sig[0] in ("tuple", "list"):
-        found += [(n, s) for n, s in zip(names, hx_sig[1]) if s[0] == "tensor"]
+        found += [(n, *s[1:3]) for n, s in zip(names, hx_sig[1]) if _is_tensor(s)]
     return found
 
 
@@ -345,25 +353,24 @@ def _non_tensor_state(spec: RNNSpec, hx_sig: Optional[Sig]) -> Optional[Violatio
         return None
     h, c = _state_names(spec)
     want = f"an ({h}, {c}) pair of tensors" if spec.is_lstm else f"a tensor {h}"
-    if hx_sig[0] == "other":
+    if not _is_tensor(hx_sig) and hx_sig[0] == "other":
         return Violation("RNN006", "hx", f"hx as {want}", f"hx is a {hx_sig[1]}",
                          f"pass ({h}, {c})" if spec.is_lstm else f"pass {h} itself")
     if hx_sig[0] in ("tuple", "list") and spec.is_lstm:
         for name, sig in zip((h, c), hx_sig[1]):
-            if sig[0] != "tensor":
-                what = "a PackedSequence" if sig[0] == "packed" else (
+            if not _is_tensor(sig):
+                what = {"packed": "a PackedSequence", "tuple": "a tuple", "list": "a list"}.get(sig[0]) or (
                     "None" if sig[1] == "NoneType" else f"a {sig[1]}")
                 return Violation("RNN006", name, f"hx as {want}", f"{name} is {what}",
                                  f"pass both states; with no {name} of your own use torch.zeros_like on the other"
-                                 if sig[1] == "NoneType" else f"make {name} a tensor")
+                                 if what == "None" else f"make {name} a tensor")
     return None
 
 
-def _dtype(tensors: list[tuple[str, Sig]], w_dtype: torch.dtype) -> Optional[Violation]:
+def _dtype(tensors: list[tuple[str, torch.dtype, torch.device]], w_dtype: torch.dtype) -> Optional[Violation]:
     """RNN013: torch checks only the input in Python; a hidden state of another dtype fails in
     the kernel (`mat1 and mat2 must have the same dtype`, `get_mkldnn_dtype`)."""
-    for name, sig in tensors:
-        dtype = sig[2]
+    for name, dtype, _ in tensors:
         if dtype != w_dtype:
             if name == "input":
                 hint = f"convert the input with x.to({w_dtype}), or the model with model.to({dtype})"
@@ -374,10 +381,9 @@ def _dtype(tensors: list[tuple[str, Sig]], w_dtype: torch.dtype) -> Optional[Vio
     return None
 
 
-def _device(tensors: list[tuple[str, Sig]], w_device: torch.device) -> Optional[Violation]:
+def _device(tensors: list[tuple[str, torch.dtype, torch.device]], w_device: torch.device) -> Optional[Violation]:
     """RNN014: every tensor of the call on the weights' device."""
-    for name, sig in tensors:
-        device = sig[3]
+    for name, _, device in tensors:
         if device != w_device:
             if name == "input":
                 hint = "move the input to the model's device: x.to(next(model.parameters()).device)"
