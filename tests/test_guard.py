@@ -158,6 +158,18 @@ def test_a_module_changed_after_guarding_is_read_live() -> None:
     rnn(torch.randn(4, 2, 3))
 
 
+def test_dtype_and_weights_follow_the_module() -> None:
+    gru = guard(nn.GRU(3, 5)).double()
+    gru(torch.randn(4, 2, 3, dtype=torch.float64))
+    assert _error(lambda: gru(torch.randn(4, 2, 3))).code == "RNN013"
+    torch.manual_seed(0)
+    plain = torch.nn.utils.parametrizations.weight_norm(nn.LSTM(3, 5), "weight_ih_l0")
+    normed = guard(copy.deepcopy(plain))  # weight_ih_l0 is computed now, not a registered parameter
+    x = torch.randn(4, 2, 3)
+    assert torch.equal(normed(x)[0], plain(x)[0])
+    assert _error(lambda: normed(torch.randn(4, 2, 7))).code == "RNN001"
+
+
 def test_rnn_error_pickles() -> None:
     err = _error(lambda: guard(nn.GRU(3, 5))(torch.randn(4, 2, 7)))
     again = pickle.loads(pickle.dumps(err))
