@@ -373,10 +373,9 @@ def check_constructor(kind: str, args: dict[str, object], positional_count: int 
         elif not key.startswith("*"):
             bad(key, f"one of the keyword arguments {', '.join(names)}", f"got the unknown keyword '{key}'",
                 "check the spelling")
-    if positional_count > len(names):
-        if kind == "GRU" and positional_count == 8:
-            bad("proj_size", "no proj_size (only nn.LSTM supports projections)",
-                "an 8th positional argument sets proj_size", "remove it; the first forward call would fail")
+    if kind == "GRU" and positional_count >= 8:  # the 8th slot bypasses torch's keyword-only check
+        bad("proj_size", "no proj_size (only nn.LSTM supports projections)",
+            "an 8th positional argument sets proj_size", "remove it; the first forward call would fail")
 
     for size in ("input_size", "hidden_size"):
         if size not in args:
