@@ -463,7 +463,10 @@ class Interpreter:
                 yield c
 
     def is_module_class(self, cls: ClassV) -> bool:
-        return any(isinstance(c, RefV) and (canonical(c.qualname) == MODULE_BASE or rnn_kind(c.qualname))
+        """An nn.Module subclass, directly, through user classes, or through a framework's
+        module class (Lightning's LightningModule is one)."""
+        return any(isinstance(c, RefV) and (canonical(c.qualname) == MODULE_BASE or rnn_kind(c.qualname)
+                                            or c.qualname.endswith(".LightningModule"))
                    for c in self.mro(cls))
 
     def rnn_base(self, cls: ClassV) -> Optional[str]:

@@ -391,7 +391,10 @@ def reduce_dim(it: "Interpreter", call: CallArgs) -> Value:
     a = _norm_axis(axis, len(t.shape.dims))
     if a is None or a >= len(t.shape.dims):
         return TOP
-    return t.untagged().with_shape(Shape(t.shape.dims[:a] + t.shape.dims[a + 1:], True, t.origin))
+    shape = Shape(t.shape.dims[:a] + t.shape.dims[a + 1:], True, t.origin)
+    if t.rnn is not None and a < len(t.shape.dims) - 1:
+        return TensorV(shape, t.origin, rnn=t.rnn, role="summary")  # pooled over time: still the RNN's features
+    return t.untagged().with_shape(shape)
 
 
 def concat(it: "Interpreter", call: CallArgs) -> Value:
@@ -502,17 +505,32 @@ def linear_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
     origin = Lazy(lambda: f"{layer.label or 'nn.Linear'} on line {at}")
     if not isinstance(x, TensorV) or x.shape is None:
         return TensorV(Shape((out_f,), False, origin), origin)
-    if x.rnn is not None and x.shape.last.differs(in_f):
-        ref = x.rnn
-        feat = x.shape.last
-        it.report_violation(call.node, Violation(
-            "RNN009", "input", f"in_features={in_f.described()}",
-            f"it receives the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), whose feature size is "
-            f"{feat}" + (" (2 directions x hidden_size)" if ref.spec.bidirectional and x.role != "state_row" else ""),
-            f"size the layer with the RNN's output size {feat}"
-            + (" (num_directions * hidden_size)" if ref.spec.bidirectional else "")), layer.label or "nn.Linear")
+    _feature_consumer(it, layer, call, in_f, "in_features")
     dims = x.shape.dims[:-1] + (out_f,) if x.shape.dims else (out_f,)
     return TensorV(Shape(dims, x.shape.rank_known, origin), origin)
+
+
+def _feature_consumer(it: "Interpreter", layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None:
+    """RNN009 when a layer's expected feature size disagrees with the RNN output it receives."""
+    x = call.pos(0)
+    if not isinstance(x, TensorV) or x.rnn is None or x.shape is None or not x.shape.last.differs(expected):
+        return
+    ref, feat = x.rnn, x.shape.last
+    both = ref.spec.bidirectional and x.role != "state_row"
+    it.report_violation(call.node, Violation(
+        "RNN009", "input", f"{what}={expected.described()}",
+        f"it receives the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), whose feature size is "
+        f"{feat}" + (" (2 directions x hidden_size)" if both else ""),
+        f"size the layer with the RNN's output size {feat}"
+        + (" (num_directions * hidden_size)" if ref.spec.bidirectional else "")), layer.label or "the layer")
+
+
+def layer_norm_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
+    normalized = layer.param("normalized_shape")
+    if isinstance(normalized, IntV):
+        _feature_consumer(it, layer, call, normalized.dim, "normalized_shape")
+    x = call.pos(0)
+    return x if isinstance(x, TensorV) else TOP
 
 
 def conv1d_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
@@ -537,8 +555,32 @@ def preserving_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
     return x if isinstance(x, TensorV) else TOP
 
 
+def sequential(it: "Interpreter", call: CallArgs) -> Value:
+    layers = call.values()
+    if call.star or call.kwargs or not all(isinstance(v, LayerV) for v in layers):
+        return TOP
+    return LayerV("Sequential", (("layers", SeqV(tuple(layers))),), "", it.line_of(call.node))
+
+
+def sequential_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
+    """Each layer in turn; a consumer inside the container is named by its index."""
+    value = call.pos(0)
+    layers = layer.param("layers")
+    assert isinstance(layers, SeqV)
+    for i, sub in enumerate(layers.items):
+        assert isinstance(sub, LayerV)
+        handler = LAYER_CALLS.get(sub.kind)
+        if handler is None:
+            return TOP
+        named = replace(sub, label=f"{layer.label or 'nn.Sequential'}[{i}]")
+        value = handler(it, named, replace(call, args=[(value, call.args[0][1])] if call.args else []))
+    return value
+
+
 LAYER_CALLS: dict[str, Callable[["Interpreter", LayerV, CallArgs], Value]] = {
+    "Sequential": sequential_call,
     "Embedding": embedding_call,
+    "LayerNorm": layer_norm_call,
     "Linear": linear_call,
     "Conv1d": conv1d_call,
     "preserving": preserving_call,
@@ -546,7 +588,7 @@ LAYER_CALLS: dict[str, Callable[["Interpreter", LayerV, CallArgs], Value]] = {
 
 _PRESERVING_LAYERS = (
     "Dropout", "ReLU", "Tanh", "Sigmoid", "GELU", "LeakyReLU", "ELU", "SELU", "SiLU", "Identity",
-    "LayerNorm", "Softmax", "LogSoftmax", "Hardtanh", "PReLU", "Mish", "Softplus",
+    "Softmax", "LogSoftmax", "Hardtanh", "PReLU", "Mish", "Softplus",
 )
 
 
@@ -690,6 +732,8 @@ CALLS: dict[str, Handler] = {
     "torch.nn.Conv1d": _layer("Conv1d", ("in_channels", "out_channels", "kernel_size", "stride", "padding",
                                          "dilation")),
     **{f"torch.nn.{n}": _layer("preserving", ()) for n in _PRESERVING_LAYERS},
+    "torch.nn.Sequential": sequential,
+    "torch.nn.LayerNorm": _layer("LayerNorm", ("normalized_shape",)),
 }
 
 TENSOR_METHODS: dict[str, Handler] = {
