@@ -67,8 +67,9 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     # blank out the defs that cannot matter: when one ends on a line shared with code that
     # is kept, fall back to the whole source
     reduced = reduced_source(source, tree, relevant.kept)
-    if reduced.count("\n") != source.count("\n") or not isinstance(parse_ast(reduced, path), ast.Module):
-        reduced, relevant = source, relevance_all(tree)
+    reduced_tree = parse_ast(reduced, path) if reduced != source else tree
+    if reduced.count("\n") != source.count("\n") or not isinstance(reduced_tree, ast.Module):
+        reduced, reduced_tree, relevant = source, tree, relevance_all(tree)
     try:
         module = libcst.parse_module(reduced)
     except libcst.ParserSyntaxError as exc:
@@ -81,7 +82,7 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     loader = SiblingLoader(real, path) if real is not None else None
     kept = [i for i in sorted(relevant.kept)]
     standalone = frozenset(kept.index(i) for i in relevant.defs)  # indices among the defs left
-    return sorted(analyze_module(module, path, source, loader, standalone), key=Diagnostic.sort_key)
+    return sorted(analyze_module(module, path, source, loader, standalone, reduced_tree), key=Diagnostic.sort_key)
 
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:

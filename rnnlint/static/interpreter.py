@@ -8,6 +8,7 @@ work is bounded per file (call depth, steps), so pathological code terminates qu
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional, Union
@@ -72,20 +73,55 @@ class Frame:
 
 
 class ModuleInfo:
-    """A parsed file: its path (as displayed), source, tree and positions."""
+    """A parsed file: its path (as displayed), source, tree and positions.
 
-    def __init__(self, path: str, source: str, module: cst.Module) -> None:
+    Positions cost a codegen pass. With the stdlib `ast` of the same source, which knows where
+    each top-level statement starts, only the statements that hold a reported or described
+    node are generated; without it (or if the two trees disagree) the whole module is."""
+
+    def __init__(self, path: str, source: str, module: cst.Module, tree: Optional[ast.Module] = None) -> None:
         self.path = path
         self.source = source
         self.module = module
+        self.tree = tree
         self._positions: Optional[Mapping[cst.CSTNode, CodeRange]] = None
+        self._starts: Optional[list[int]] = None
+        self._statements: dict[int, Mapping[cst.CSTNode, CodeRange]] = {}
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        """Computed on first use: a whole codegen pass, needed only to describe or report."""
         if self._positions is None:
             self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         return self._positions
+
+    def position(self, node: cst.CSTNode, top: Optional[int]) -> Optional[CodeRange]:
+        """Where `node` is; `top` is the index of the top-level statement that holds it."""
+        starts = self.statement_starts()
+        if top is not None and starts is not None and top < len(starts):
+            if top not in self._statements:
+                stmt = self.module.body[top]
+                alone = self.module.with_changes(body=[stmt.with_changes(leading_lines=())], header=(), footer=())
+                self._statements[top] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+            pos = self._statements[top].get(node)
+            if pos is not None:
+                shift = starts[top] - 1
+                return CodeRange((pos.start.line + shift, pos.start.column), (pos.end.line + shift, pos.end.column))
+        return self.positions.get(node)
+
+    def statement_starts(self) -> Optional[list[int]]:
+        """First line of each top-level statement (decorators included), from the ast."""
+        if self._starts is None and self.tree is not None:
+            body, starts, j = self.tree.body, [], 0
+            for stmt in self.module.body:
+                if j >= len(body):
+                    break
+                first = body[j]
+                starts.append(min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])]))
+                j += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+            self._starts = starts if j == len(body) and len(starts) == len(self.module.body) else None
+            if self._starts is None:
+                self.tree = None  # the trees disagree: use the whole-module pass
+        return self._starts
 
 
 _PRINTER = cst.Module(body=[])
@@ -103,11 +139,12 @@ class Interpreter:
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, ModuleInfo]] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, tuple[ModuleInfo, Optional[int]]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
-        self.call_sites: list[tuple[cst.CSTNode, ModuleInfo]] = []  # each running call, where it is
+        self.call_sites: list[tuple[cst.CSTNode, ModuleInfo, Optional[int]]] = []  # each running call, where
+        self.top: Optional[int] = None  # the top-level statement of self.current being read
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []
@@ -118,8 +155,8 @@ class Interpreter:
     # ------------------------------------------------------------------ positions and reports
 
     def line_of(self, node: cst.CSTNode) -> Lazy:
-        info = self.current
-        return Lazy(lambda: str((info.positions.get(node) or _NOWHERE).start.line))
+        info, top = self.current, self.top
+        return Lazy(lambda: str((info.position(node, top) or _NOWHERE).start.line))
 
     def describe_call(self, node: cst.Call) -> Lazy:
         line = self.line_of(node)
@@ -130,9 +167,9 @@ class Interpreter:
         return Lazy(text)
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
-                         info: Optional[ModuleInfo] = None, facts: tuple[str, ...] = ()) -> None:
-        info = info or self.current
-        pos = info.positions.get(node)
+                         where: Optional[tuple[ModuleInfo, Optional[int]]] = None, facts: tuple[str, ...] = ()) -> None:
+        info, top = where or (self.current, self.top)
+        pos = info.position(node, top)
         if pos is None:
             return
         rule = rules.BY_CODE[v.code]
@@ -141,11 +178,13 @@ class Interpreter:
         if info is not self.main:
             # code of an imported module, run with this file's values: report it at this file's
             # call that led there (the imported file's own run reports what it proves alone)
-            site = next((s for s, m in reversed(self.call_sites) if m is self.main), None)
+            site = next(((s, t) for s, m, t in reversed(self.call_sites) if m is self.main), None)
             if site is None:
                 return
             message = f"{rule.name}: in {info.path} line {pos.start.line}, {v.render(label)}"
-            info, pos = self.main, self.main.positions[site]
+            info, pos = self.main, self.main.position(*site)
+            if pos is None:
+                return
         key = (info.path, pos.start.line, pos.start.column, v.code)
         if key in self.findings:
             return
@@ -156,8 +195,8 @@ class Interpreter:
     def call_chain(self) -> tuple[str, ...]:
         """How the analysis reached the finding: each call on the way, outermost first."""
         chain = []
-        for node, module in self.call_sites:
-            pos = module.positions.get(node)
+        for node, module, top in self.call_sites:
+            pos = module.position(node, top)
             if pos is not None:
                 code = code_of(node)
                 code = code if len(code) <= 60 else code[:57] + "..."
@@ -185,8 +224,8 @@ class Interpreter:
             self.analyze_unused(env)
         except (Budget, RecursionError):
             pass
-        for node, violation, label, info in self.pending.values():
-            self.report_violation(node, violation, label, info)
+        for node, violation, label, where in self.pending.values():
+            self.report_violation(node, violation, label, where)
         sources = {m.path: m.source for m in self.modules}
         by_path: dict[str, list[Diagnostic]] = {}
         for diag in self.findings.values():
@@ -196,11 +235,15 @@ class Interpreter:
     def exec_module(self, info: ModuleInfo) -> Env:
         env = Env()
         self.module_envs[info.path] = env
-        previous, self.current = self.current, info
+        previous, previous_top, self.current = self.current, self.top, info
+        frame = Frame()
         try:
-            self.exec_block(info.module.body, env, Frame())
+            for i, stmt in enumerate(info.module.body):
+                self.top = i
+                if not self.exec_stmt(stmt, env, frame):
+                    break
         finally:
-            self.current = previous
+            self.current, self.top = previous, previous_top
         return env
 
     def analyze_unused(self, env: Env) -> None:
@@ -292,7 +335,7 @@ class Interpreter:
                 self.exec_block(stmt.finalbody.body, env, frame)
             return went_on
         if isinstance(stmt, cst.FunctionDef):
-            func = FunctionV(stmt, env, self.current.path)
+            func = FunctionV(stmt, env, self.current.path, top=self.top)
             env.vars[stmt.name.value] = func
             self.functions.append(func)
             return True
@@ -441,7 +484,7 @@ class Interpreter:
         frame = Frame()
         for stmt in node.body.body:  # type: ignore[union-attr]
             if isinstance(stmt, cst.FunctionDef):
-                func = FunctionV(stmt, env, self.current.path, cls)
+                func = FunctionV(stmt, env, self.current.path, cls, top=self.top)
                 body_env.vars[stmt.name.value] = func
                 self.functions.append(func)
             else:
@@ -526,6 +569,17 @@ class Interpreter:
         self.called.add(id(func))
         if len(self.stack) >= MAX_DEPTH or func in self.stack:
             return TOP
+        self.call_sites.append((call.node, self.current, self.top))
+        previous, previous_top = self.current, self.top
+        self.current = next((m for m in self.modules if m.path == func.path), self.current)
+        self.top = func.top
+        try:
+            return self.run_function(func, call, receiver)
+        finally:
+            self.call_sites.pop()
+            self.current, self.top = previous, previous_top
+
+    def run_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value]) -> Value:
         env = Env(func.env if func.env.parent is None else func.env)
         params = func.node.params
         positional = list(params.posonly_params) + list(params.params)
@@ -564,16 +618,11 @@ class Interpreter:
         frame = Frame(func)
         self.stack.append(func)
         self.selves.append(receiver)
-        self.call_sites.append((call.node, self.current))
-        previous = self.current
-        self.current = next((m for m in self.modules if m.path == func.path), self.current)
         try:
             went_on = self.exec_block(func.node.body, env, frame)
         finally:
             self.stack.pop()
             self.selves.pop()
-            self.call_sites.pop()
-            self.current = previous
         results = frame.returns + ([Const(None)] if went_on else [])
         if not results:
             return TOP
@@ -836,7 +885,7 @@ class Interpreter:
                 if all(i == "full" for i in rest):
                     v = contract.check_state_row(t.rnn.spec, items[0])
                     if v is not None:
-                        self.pending[id(node)] = (node, v, t.rnn.label, self.current)
+                        self.pending[id(node)] = (node, v, t.rnn.label, (self.current, self.top))
             return
         spec = t.rnn.spec
         if t.layout is not None:
@@ -1322,10 +1371,11 @@ def _sounds_like_size(name: str) -> bool:
 
 def analyze_module(module: cst.Module, path: str, source: str = "",
                    loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None,
-                   relevant_defs: Optional[frozenset[int]] = None) -> list[Diagnostic]:
+                   relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None
+                   ) -> list[Diagnostic]:
     """All findings of one parsed module, after `# noqa`. `relevant_defs` (indices among the
     module's top-level defs) limits which uncalled definitions are read on their own."""
-    interp = Interpreter(ModuleInfo(path, source, module), loader)
+    interp = Interpreter(ModuleInfo(path, source, module, tree), loader)
     if relevant_defs is not None:
         top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
         interp.standalone = {id(top[i]) for i in relevant_defs if i < len(top)}

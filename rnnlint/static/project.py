@@ -19,7 +19,7 @@ _WORTH_READING = (b"RNN", b"LSTM", b"GRU", b"dataclass")
 
 
 @lru_cache(maxsize=16)  # parsed trees are large: keep a few
-def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module]]:
+def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
         from .engine import decode, parse_ast
 
@@ -28,9 +28,10 @@ def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module]]:
         if len(data) > MAX_BYTES or (len(data) > 8_000 and not any(w in data for w in _WORTH_READING)):
             return None
         source = decode(data)
-        if not isinstance(parse_ast(source, real), ast.Module):
+        tree = parse_ast(source, real)
+        if not isinstance(tree, ast.Module):
             return None
-        return source, cst.parse_module(source)
+        return source, cst.parse_module(source), tree
     except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):
         return None
 
@@ -72,6 +73,6 @@ class SiblingLoader:
         if parsed is None:
             return None
         display = os.path.normpath(os.path.join(self.display_dir, os.path.relpath(real, self.real_dir)))
-        info = ModuleInfo(display, parsed[0], parsed[1])
+        info = ModuleInfo(display, *parsed)
         self.seen[key] = info
         return info

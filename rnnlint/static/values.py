@@ -177,6 +177,7 @@ class FunctionV(Value):
     env: "Env" = field(compare=False)
     path: str = ""
     owner: Optional[ClassV] = field(default=None, compare=False)
+    top: Optional[int] = field(default=None, compare=False)  # its top-level statement in its module
 
     @property
     def name(self) -> str:
