@@ -32,9 +32,12 @@ from .values import (
 MAX_DEPTH = 12
 MAX_STEPS = 400_000
 MAX_MODULES = 8  # imported files of the linted tree read for one file
-_BATCH_NAMES = frozenset({"batch_size", "batch", "bs", "bsz", "n_batch", "num_batch", "batchsize", "b", "batch_sz"})
+# nn.Module methods that return the module itself: `model = Net(...).to(device)` is still Net
+_RETURNS_SELF = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16",
+                           "requires_grad_", "share_memory", "to_empty"})
+_BATCH_NAMES = frozenset({"batch_size", "batch", "bs", "bsz", "n_batch", "num_batch", "batchsize", "batch_sz"})
 _TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps", "time_steps", "n_steps",
-                         "num_steps", "max_len", "max_length", "seqlen", "t", "steps", "window", "window_size",
+                         "num_steps", "max_len", "max_length", "seqlen", "steps", "window", "window_size",
                          "seq_size", "lookback", "bptt"})
 
 
@@ -762,6 +765,8 @@ class Interpreter:
                 return BoundV(base, attr)
             if attr is not None:
                 return attr
+            if name in _RETURNS_SELF:
+                return BoundV(base, "self")
             if base.rnn_spec is not None:
                 return self.rnn_attr(base.rnn_spec, name)
             return TOP
@@ -791,6 +796,8 @@ class Interpreter:
             if name in ("ndim",):
                 return IntV(Dim(len(base.shape.dims))) if base.shape and base.shape.rank_known else IntV(UNKNOWN)
             return BoundV(base, name)
+        if isinstance(base, (RNNModuleV, LayerV)) and name in _RETURNS_SELF:
+            return BoundV(base, "self")
         if isinstance(base, RNNModuleV):
             return self.rnn_attr(base.spec, name) if name != "forward" else base
         if isinstance(base, LayerV):
@@ -1089,6 +1096,8 @@ class Interpreter:
         if isinstance(bound.func, FunctionV):
             return self.call_function(bound.func, call, receiver=recv)
         name = bound.func
+        if name == "self":
+            return recv
         if name.startswith("rnn_init:") and isinstance(recv, InstanceV):
             module = self.build_rnn(name.split(":")[1], call, recv.label)
             if isinstance(module, RNNModuleV):

@@ -736,7 +736,13 @@ CALLS: dict[str, Handler] = {
     "torch.nn.LayerNorm": _layer("LayerNorm", ("normalized_shape",)),
 }
 
+def new_factory(it: "Interpreter", call: CallArgs) -> Value:
+    """`weight.new_zeros(layers, batch, hidden)` / `weight.new(...)`: a new tensor of those sizes."""
+    return _tensor(it, call, _dims_from(call.values()) if call.args else None)
+
+
 TENSOR_METHODS: dict[str, Handler] = {
+    **{n: new_factory for n in ("new_zeros", "new_ones", "new_empty", "new")},
     "view": view,
     "reshape": view,
     "unsqueeze": unsqueeze,
