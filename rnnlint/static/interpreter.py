@@ -148,6 +148,7 @@ class Interpreter:
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
         self.call_sites: list[tuple[cst.CSTNode, ModuleInfo, Optional[int]]] = []  # each running call, where
         self.top: Optional[int] = None  # the top-level statement of self.current being read
+        self.uncertain = 0  # depth of `if` branches whose condition is not known
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []
@@ -383,13 +384,17 @@ class Interpreter:
             return self.exec_if(orelse, env, frame) if isinstance(orelse, cst.If) else self.exec_block(
                 orelse.body, env, frame)
         left, right = env.copy(), env.copy()
-        went_left = self.exec_block(stmt.body, left, frame)
-        if orelse is None:
-            went_right = True
-        elif isinstance(orelse, cst.If):
-            went_right = self.exec_if(orelse, right, frame)
-        else:
-            went_right = self.exec_block(orelse.body, right, frame)
+        self.uncertain += 1
+        try:
+            went_left = self.exec_block(stmt.body, left, frame)
+            if orelse is None:
+                went_right = True
+            elif isinstance(orelse, cst.If):
+                went_right = self.exec_if(orelse, right, frame)
+            else:
+                went_right = self.exec_block(orelse.body, right, frame)
+        finally:
+            self.uncertain -= 1
         if went_left and went_right:
             env.absorb(left, right)
         elif went_left:
@@ -672,7 +677,11 @@ class Interpreter:
             name = target.attr.value
             if isinstance(obj, (InstanceV, NamespaceV)):
                 label = f"{code_of(target.value)}.{name}"
-                obj.attrs[name] = self.labelled(value, label)
+                value = self.labelled(value, label)
+                # objects are shared by both paths of an undecided `if`: keep what both agree on
+                if self.uncertain and name in obj.attrs:
+                    value = join(obj.attrs[name], value)
+                obj.attrs[name] = value
         elif isinstance(target, cst.Subscript):
             obj = self.eval(target.value, env)
             if isinstance(obj, DictV):
@@ -765,8 +774,8 @@ class Interpreter:
                 return BoundV(base, attr)
             if attr is not None:
                 return attr
-            if name in _RETURNS_SELF:
-                return BoundV(base, "self")
+            if name in _RETURNS_SELF or name == "parameters":
+                return BoundV(base, "self" if name != "parameters" else name)
             if base.rnn_spec is not None:
                 return self.rnn_attr(base.rnn_spec, name)
             return TOP
@@ -1012,6 +1021,10 @@ class Interpreter:
         op = comp.operator
         a = left.value if isinstance(left, Const) else left.dim.value if isinstance(left, IntV) else _MISSING
         b = right.value if isinstance(right, Const) else right.dim.value if isinstance(right, IntV) else _MISSING
+        if isinstance(op, (cst.In, cst.NotIn)) and isinstance(left, Const) and isinstance(right, SeqV) and all(
+                isinstance(v, Const) for v in right.items):
+            found = left.value in [v.value for v in right.items]  # type: ignore[union-attr]
+            return Const(found if isinstance(op, cst.In) else not found)
         if isinstance(op, (cst.Is, cst.IsNot)) and isinstance(right, Const) and right.value is None:
             if isinstance(left, Const):
                 return Const((left.value is None) == isinstance(op, cst.Is))
@@ -1098,6 +1111,8 @@ class Interpreter:
         name = bound.func
         if name == "self":
             return recv
+        if name == "parameters":
+            return LoaderV(TensorV(None, "a parameter"))  # `next(self.parameters())` is some weight
         if name.startswith("rnn_init:") and isinstance(recv, InstanceV):
             module = self.build_rnn(name.split(":")[1], call, recv.label)
             if isinstance(module, RNNModuleV):
@@ -1177,6 +1192,9 @@ class Interpreter:
         if name in ("builtins.tuple", "builtins.list"):
             arg = call.pos(0)
             return arg if isinstance(arg, SeqV) else TOP
+        if name == "builtins.next":
+            arg = call.pos(0)
+            return arg.element if isinstance(arg, LoaderV) else TOP
         if name in ("builtins.enumerate",):
             return BoundV(call.pos(0), "enumerate")
         if name in ("builtins.dict",):
