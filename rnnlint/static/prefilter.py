@@ -10,6 +10,7 @@ through another relevant definition; the interpreter reads the others only when 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,7 @@ from typing import Optional
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
                     "pad_packed_sequence", "pack_sequence", "pad_sequence"})
-_IMPORT = re.compile(rb"^\s*(?:from\s+(\.*[\w.]*)\s+import|import\s+([\w.]+))", re.MULTILINE)
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
 
 
 # An RNN name in call or base position (`nn.LSTM(`, `class M(nn.GRU)`), imported under an alias,
@@ -29,7 +30,16 @@ _ACTIVE = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*[(),]|\b(?:RNN|LSTM|GRU)(?
 
 
 def mentions_rnn(data: bytes) -> bool:
-    return any(word in data for word in RNN_WORDS) and _ACTIVE.search(data) is not None
+    """An RNN name in active position somewhere in the bytes. The regex runs only on short
+    windows around each occurrence: most files never name an RNN, and those that do mostly
+    do so in prose."""
+    for word in RNN_WORDS:
+        start = data.find(word)
+        while start != -1:
+            if _ACTIVE.search(data, max(start - 1, 0), start + len(word) + 24) is not None:
+                return True
+            start = data.find(word, start + len(word))
+    return False
 
 
 _BUILDS_RNN = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\(")
@@ -60,16 +70,29 @@ def imported_files(data: bytes, directory: Path) -> list[Path]:
 def _resolve(spec: str, directory: str) -> Optional[Path]:
     dots = len(spec) - len(spec.lstrip("."))
     parts = [p for p in spec.lstrip(".").split(".") if p]
-    if not parts or parts[0] in ("torch", "numpy", "typing", "os", "sys"):
+    if not parts or parts[0] in _NOT_LOCAL:
         return None
-    base = Path(directory)
+    base = directory
     for _ in range(max(dots - 1, 0)):
-        base = base.parent
-    for root in ([base] if dots else [base, *list(base.parents)[:2]]):
-        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-            if candidate.is_file():
-                return candidate
+        base = os.path.dirname(base)
+    roots = [base]
+    if not dots:
+        for _ in range(MAX_PARENTS):
+            parent = os.path.dirname(roots[-1])
+            if parent == roots[-1]:
+                break
+            roots.append(parent)
+    rel = os.path.join(*parts)
+    for root in roots:
+        for candidate in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
+            if os.path.isfile(candidate):
+                return Path(candidate)
     return None
+
+
+MAX_PARENTS = 2  # an absolute import may name a module up to two folders above the importer
+_NOT_LOCAL = frozenset({"torch", "numpy", "typing", "os", "sys", "collections", "functools", "itertools",
+                        "math", "re", "abc", "dataclasses", "argparse", "logging", "warnings", "__future__"})
 
 
 def may_matter(data: bytes, path: Optional[Path]) -> bool:
