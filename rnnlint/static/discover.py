@@ -1,4 +1,4 @@
-"""Expand the paths given on the command line into the Python files to lint.
+"""Expand the paths given on the command line into the Python files and notebooks to lint.
 
 Folders are walked (not following symlinked folders), skipping tool and environment folders
 and the config's `exclude` globs. A file named explicitly is linted even when excluded, as
@@ -14,9 +14,7 @@ from typing import Iterable
 
 from ..config import Config
 
-SOURCE_SUFFIX = ".py"
-# Named files with these suffixes are not read yet (notebooks come later).
-UNSUPPORTED_SUFFIXES = frozenset({".ipynb"})
+SOURCE_SUFFIXES = (".py", ".ipynb")  # Python files and Jupyter notebooks
 
 # ruff's default excludes, plus our own cache and bytecode folders.
 SKIPPED_DIRS = frozenset({
@@ -57,7 +55,7 @@ def _walk(folder: Path, config: Config, errors: list[str]) -> Iterable[Path]:
         base = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not (skipped_dir(base / d) or config.is_excluded(base / d)))
         for name in sorted(filenames):
-            if name.endswith(SOURCE_SUFFIX) and not config.is_excluded(base / name):
+            if name.endswith(SOURCE_SUFFIXES) and not config.is_excluded(base / name):
                 yield base / name
 
 
@@ -78,6 +76,6 @@ def discover(paths: Iterable[str], config: Config) -> Discovery:
         elif path.is_dir():  # a folder named `x.py` is still a folder
             for file in _walk(path, config, errors):
                 add(file)
-        elif path.suffix not in UNSUPPORTED_SUFFIXES:
+        else:
             add(path)  # a broken symlink too: the engine reports it as unreadable (RNN000)
     return Discovery(sorted(found.values(), key=lambda item: item[1]), errors)

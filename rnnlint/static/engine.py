@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..diagnostic import Diagnostic
-from .prefilter import may_matter, reduced_source, relevance, relevance_all, sibling_import_names
+from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
 
 
 @dataclass
@@ -64,14 +64,17 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
         return []
     import libcst
 
-    # blank out the defs that cannot matter: when one ends on a line shared with code that
-    # is kept, fall back to the whole source
-    reduced = reduced_source(source, tree, relevant.kept)
-    reduced_tree = parse_ast(reduced, path) if reduced != source else tree
-    if reduced.count("\n") != source.count("\n") or not isinstance(reduced_tree, ast.Module):
-        reduced, reduced_tree, relevant = source, tree, relevance_all(tree)
+    reduced, reduced_tree, kept = reduced_source(source, tree, relevant.kept)
     try:
-        module = libcst.parse_module(reduced)
+        try:
+            module = libcst.parse_module(reduced)
+        except libcst.ParserSyntaxError:
+            if reduced == source:
+                raise
+            # blanking must never cost a file its analysis: read all of it instead
+            everything = frozenset(range(sum(isinstance(s, DEFS) for s in tree.body)))
+            reduced, reduced_tree, kept = source, tree, everything
+            module = libcst.parse_module(reduced)
     except libcst.ParserSyntaxError as exc:
         return [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)]
     except RecursionError:
@@ -80,18 +83,27 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     from .project import SiblingLoader
 
     loader = SiblingLoader(real, path) if real is not None else None
-    kept = [i for i in sorted(relevant.kept)]
-    standalone = frozenset(kept.index(i) for i in relevant.defs)  # indices among the defs left
+    left = sorted(kept)
+    standalone = frozenset(left.index(i) for i in relevant.defs if i in kept)  # indices among the defs left
     return sorted(analyze_module(module, path, source, loader, standalone, reduced_tree), key=Diagnostic.sort_key)
 
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
+    if (real or Path(path)).suffix == ".ipynb":
+        from .notebook import lint_notebook
+
+        return lint_notebook(data, path, real)
     if not may_matter(data, real):
         return FileResult(path)
     try:
         source = decode(data)
     except (SyntaxError, ValueError, LookupError) as exc:
         return FileResult(path, [syntax_error(path, 1, 1, f"cannot decode the file ({exc})")])
+    return lint_guarded(source, path, real)
+
+
+def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileResult:
+    """`lint_source`, with a bug in rnnlint turned into the file's error."""
     try:
         return FileResult(path, lint_source(source, path, real))
     except RecursionError:

@@ -117,7 +117,7 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
     """Stage 2: the top-level defs that build, call or subclass an RNN (a name in call or base
     position: a mention as data, like a dict key, does not count), or that refer to defs that
     do (a fixpoint)."""
-    defs = [s for s in tree.body if isinstance(s, _DEFS)]
+    defs = [s for s in tree.body if isinstance(s, DEFS)]
     uses = [_uses_in(d) for d in defs]
     wanted = set(imported_names)
     relevant: set[int] = set()
@@ -141,34 +141,41 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
                 changed = True
     any_code = bool(relevant)
     for stmt in tree.body:
-        if not any_code and not isinstance(stmt, _DEFS):
+        if not any_code and not isinstance(stmt, DEFS):
             active, names = _uses_in(stmt)
             any_code = bool(active & _NAMES or names & wanted)
     return Relevance(frozenset(relevant), frozenset(kept), any_code)
 
 
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # what can be blanked out
 
 
-def relevance_all(tree: ast.Module) -> Relevance:
-    """Every def kept (when the source cannot be reduced safely)."""
-    r = relevance(tree)
-    everything = frozenset(range(len([s for s in tree.body if isinstance(s, _DEFS)])))
-    return Relevance(r.defs, everything, r.any_code)
-
-
-def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]) -> str:
+def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]
+                   ) -> tuple[str, ast.Module, frozenset[int]]:
     """The source with the top-level defs that cannot matter blanked out, line for line, so
-    LibCST parses only what the analysis reads and every position stays the same."""
-    lines = source.splitlines(keepends=True)
-    defs = [s for s in tree.body if isinstance(s, _DEFS)]
-    for i, d in enumerate(defs):
-        if i in kept or d.end_lineno is None:
-            continue
-        first = min([d.lineno] + [dec.lineno for dec in d.decorator_list])
-        for row in range(first - 1, min(d.end_lineno, len(lines))):
-            lines[row] = "\n"
-    return "".join(lines)
+    LibCST parses only what the analysis reads and every position stays the same; with the
+    matching ast and the defs actually kept (a def sharing a line with the next statement
+    stays)."""
+    lines = source.split("\n")  # ast counts lines by "\n"; str.splitlines would split more
+    body: list[ast.stmt] = []
+    left: set[int] = set()
+    index = 0
+    for j, stmt in enumerate(tree.body):
+        if isinstance(stmt, DEFS):
+            i, index = index, index + 1
+            nxt = tree.body[j + 1] if j + 1 < len(tree.body) else None
+            shares = nxt is not None and stmt.end_lineno is not None and _first_line(nxt) <= stmt.end_lineno
+            if i not in kept and not shares and stmt.end_lineno is not None:
+                for row in range(_first_line(stmt) - 1, min(stmt.end_lineno, len(lines))):
+                    lines[row] = ""
+                continue
+            left.add(i)
+        body.append(stmt)
+    return "\n".join(lines), ast.Module(body=body, type_ignores=tree.type_ignores), frozenset(left)
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
 
 
 def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:

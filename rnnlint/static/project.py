@@ -15,22 +15,27 @@ from .interpreter import ModuleInfo
 
 MAX_PARENTS = 3  # how far up an absolute import may be looked for (a package root)
 MAX_BYTES = 2_000_000
-_WORTH_READING = (b"RNN", b"LSTM", b"GRU", b"dataclass")
 
 
 @lru_cache(maxsize=16)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
         from .engine import decode, parse_ast
+        from .prefilter import DEFS, mentions_rnn, reduced_source, relevance
 
         data = Path(real).read_bytes()
         # only files that can define an RNN model or a config are worth reading
-        if len(data) > MAX_BYTES or (len(data) > 8_000 and not any(w in data for w in _WORTH_READING)):
+        if len(data) > MAX_BYTES or (len(data) > 8_000 and not mentions_rnn(data) and b"dataclass" not in data):
             return None
         source = decode(data)
         tree = parse_ast(source, real)
         if not isinstance(tree, ast.Module):
             return None
+        if len(data) > 8_000:
+            # a big module is read for its RNN models, configs and constants only
+            keep = relevance(tree).kept | {i for i, d in enumerate(s for s in tree.body if isinstance(s, DEFS))
+                                           if any("dataclass" in ast.unparse(dec) for dec in d.decorator_list)}
+            source, tree, _ = reduced_source(source, tree, frozenset(keep))
         return source, cst.parse_module(source), tree
     except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):
         return None

@@ -13,6 +13,7 @@ from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover
 from .engine import FileResult, lint_file
+from .notebook import program_bytes
 from .prefilter import may_matter
 
 PARALLEL_MIN = 64  # fewer files to parse than this are linted in-process: a pool costs more to start
@@ -76,16 +77,21 @@ def _lint_one(item: tuple[Path, str]) -> FileResult:
 def _needs_parse(path: Path) -> bool:
     """Stage 1 of the prefilter, in the parent: only files that can matter go to workers."""
     try:
-        return may_matter(path.read_bytes(), path)
+        return may_matter(program_bytes(path, path.read_bytes()), path)
     except OSError:
         return True  # the engine reports why it cannot be read
 
 
 def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[FileResult]:
+    """Results in the order of `todo`. Stage 1 runs here once; only the files that can matter
+    are linted, on a pool when there are enough of them to pay for its start."""
+    candidates = [item for item in todo if _needs_parse(item[0])]
+    wanted = set(id(item) for item in candidates)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    candidates = [item for item in todo if _needs_parse(item[0])] if workers > 1 else todo
     if workers <= 1 or len(candidates) < PARALLEL_MIN:
-        yield from map(_lint_one, todo)
+        parsed: Iterator[FileResult] = map(_lint_one, candidates)
+        for item in todo:
+            yield next(parsed) if id(item) in wanted else FileResult(item[1])
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -93,7 +99,6 @@ def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[Fil
     # fork shares the imported analyzer with the workers; results stream back in order, so
     # memory stays bounded by the files in flight, not by the tree
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    wanted = set(id(item) for item in candidates)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
         parsed = pool.map(_lint_one, candidates, chunksize=max(1, min(8, len(candidates) // (workers * 8))))
         for item in todo:

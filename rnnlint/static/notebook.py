@@ -1,0 +1,306 @@
+"""Jupyter notebooks: the code cells, in order, as one Python program.
+
+IPython syntax is replaced line for line (so rows keep their meaning): a line magic, a shell
+escape or a help request (`%matplotlib inline`, `!pip install x`, `obj?`) becomes `pass` at its
+indentation, `files = !ls` becomes `files = ...`, and a cell magic makes its cell blank unless
+its body is Python run in the kernel (`%%time`). Findings are mapped back to the cell (numbered
+among all cells, as the notebook shows them, like ruff) and the row inside it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+from ..diagnostic import Diagnostic
+from .engine import FileResult, lint_guarded, syntax_error
+from .prefilter import may_matter
+
+SUFFIX = ".ipynb"
+# Cell magics whose body is Python run in the kernel: the body is linted, the magic line blanked.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+# IPython's escapes at the start of a logical line: shell, magic, help, and the autocall forms.
+_ESCAPES = ("!", "%", "?", "/", ";", ",")
+_MAGIC_ASSIGN = re.compile(r"(?P<target>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
+_NEWLINES = re.compile(r"\r\n?")
+
+
+class NotebookError(ValueError):
+    """The file is not a notebook rnnlint can read; `row`/`column` point into its JSON."""
+
+    def __init__(self, message: str, row: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.row, self.column = row, column
+
+
+@dataclass(frozen=True)
+class Cell:
+    number: int  # 1-based position among all the notebook's cells
+    source: str  # as written, with "\n" line ends
+    python: tuple[str, ...]  # its rows as Python, one for one
+    error: Optional[SyntaxError]  # set when the cell is not Python even after the replacements
+
+
+@dataclass(frozen=True)
+class Notebook:
+    raw: dict[str, Any]
+    cells: tuple[Cell, ...]  # the code cells
+
+    @property
+    def is_python(self) -> bool:
+        meta = self.raw.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        info, kernel = meta.get("language_info"), meta.get("kernelspec")
+        language = (info.get("name") if isinstance(info, dict) else None) or \
+            (kernel.get("language") if isinstance(kernel, dict) else None) or "python"
+        return str(language).lower() == "python"
+
+    def program(self, blank_errors: bool = True) -> str:
+        """The code cells joined. A cell that does not parse is blank (the others still count)
+        unless `blank_errors` is off."""
+        return "".join(
+            "\n".join("" if cell.error and blank_errors else line for line in cell.python) + "\n"
+            for cell in self.cells
+        )
+
+    def rows(self) -> list[tuple[int, int]]:
+        """Row of the program (0-based index) -> (cell number, row in the cell)."""
+        return [(cell.number, row) for cell in self.cells for row in range(1, len(cell.python) + 1)]
+
+    def edited(self, edits: Sequence[tuple[int, int, int, int, str]]) -> "Notebook":
+        """The notebook with text replaced at (row, column, end_row, end_column) ranges of the
+        program (1-based, end exclusive), each inside one cell, on rows that are Python as
+        written (so the columns are the same in the cell)."""
+        rows = self.rows()
+        by_cell: dict[int, list[tuple[int, int, int, int, str]]] = {}
+        for row, column, end_row, end_column, text in edits:
+            number, cell_row = rows[row - 1]
+            shift = row - cell_row
+            by_cell.setdefault(number, []).append((cell_row, column, end_row - shift, end_column, text))
+        raw = json.loads(json.dumps(self.raw))  # a deep copy of plain JSON data
+        for cell in self.cells:
+            if cell.number not in by_cell:
+                continue
+            source = replace_ranges(cell.source, by_cell[cell.number])
+            entry = raw["cells"][cell.number - 1]
+            if isinstance(entry["source"], list):  # nbformat's usual form: one string per line, ends kept
+                entry["source"] = re.findall(r"[^\n]*\n|[^\n]+$", source)
+            else:
+                entry["source"] = source
+        return from_data(raw)
+
+    def dumps(self, trailing_newline: bool = True) -> str:
+        """JSON as nbformat writes it (sorted keys, one-space indent, no ASCII escaping)."""
+        return json.dumps(self.raw, sort_keys=True, indent=1, ensure_ascii=False) + ("\n" if trailing_newline else "")
+
+
+def replace_ranges(text: str, edits: Iterable[tuple[int, int, int, int, str]]) -> str:
+    """Replace non-overlapping (row, column, end_row, end_column) ranges, 1-based, end exclusive."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for row, column, end_row, end_column, new in sorted(edits, reverse=True):
+        start, end = starts[row - 1] + column - 1, starts[end_row - 1] + end_column - 1
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def read(data: bytes) -> Notebook:
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"the notebook is not UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"the notebook is not valid JSON ({exc.msg})", exc.lineno, exc.colno) from None
+    return from_data(raw)
+
+
+def from_data(raw: Any) -> Notebook:
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
+        version = raw.get("nbformat") if isinstance(raw, dict) else None
+        if isinstance(version, int) and version < 4:
+            raise NotebookError(f"nbformat {version} notebooks are not read; convert it with "
+                                "`jupyter nbconvert --to notebook --nbformat 4`")
+        raise NotebookError("not a Jupyter notebook (a JSON object with a `cells` list is expected)")
+    cells = []
+    for number, entry in enumerate(raw["cells"], start=1):
+        if not isinstance(entry, dict):
+            raise NotebookError(f"cell {number} is not a JSON object")
+        if entry.get("cell_type") != "code":
+            continue
+        source = entry.get("source", "")
+        if isinstance(source, list) and all(isinstance(s, str) for s in source):
+            source = "".join(source)
+        if not isinstance(source, str):
+            raise NotebookError(f"cell {number}'s source is neither a string nor a list of strings")
+        source = _NEWLINES.sub("\n", source)
+        lines = source.split("\n")
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()  # the line end of the last line
+        python = to_python(lines)
+        cells.append(Cell(number, source, tuple(python), _parse_error("\n".join(python))))
+    return Notebook(raw, tuple(cells))
+
+
+def _parse_error(source: str) -> Optional[SyntaxError]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        return SyntaxError(str(exc) or type(exc).__name__, ("<cell>", 1, 1, ""))
+    return None
+
+
+def to_python(lines: list[str]) -> list[str]:
+    """The cell's rows as Python, one for one. A cell that parses already is left alone: then
+    no IPython syntax can start a logical line in it."""
+    if _parse_error("\n".join(lines)) is None:
+        return list(lines)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].startswith("%%"):
+        name = lines[first][2:].split(maxsplit=1)
+        if not name or name[0] not in PYTHON_CELL_MAGICS:
+            return [""] * len(lines)  # %%bash, %%html, %%writefile...: not Python of this kernel
+        lines = lines[:first] + [""] + lines[first + 1:]
+    return _replace_escapes(lines)
+
+
+def _replace_escapes(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    depth, quote, continued, escaped = 0, None, False, False
+    for line in lines:
+        if escaped:  # the backslash-continued rest of an IPython line
+            out.append("")
+            escaped = line.endswith("\\")
+            continue
+        at_start = depth == 0 and quote is None and not continued
+        after = _scan(line, depth, quote)
+        replacement = _replacement(line, after[3]) if at_start else None
+        if replacement is None:
+            out.append(line)
+            depth, quote, continued = after[:3]
+        else:
+            out.append(replacement)
+            escaped = line.endswith("\\")
+    return out
+
+
+def _replacement(line: str, comment: Optional[int]) -> Optional[str]:
+    """What a line that starts a logical line becomes, when it is IPython syntax."""
+    stripped = line.lstrip()
+    indent = line[:len(line) - len(stripped)]
+    code = (line[:comment] if comment is not None else line).rstrip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    if stripped.startswith(_ESCAPES) or code.endswith("?"):
+        return indent + "pass"
+    assign = _MAGIC_ASSIGN.match(stripped)
+    if assign:
+        return f"{indent}{assign.group('target')} = ..."  # the command's output: a value not known
+    return None
+
+
+def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[str], bool, Optional[int]]:
+    """Brackets and strings after `line`: (bracket depth, open triple quote, ends with a
+    backslash continuation, index of a comment)."""
+    i, n, comment = 0, len(line), None
+    while i < n:
+        c = line[i]
+        if quote is not None:
+            if c == "\\":
+                i += 2
+            elif line.startswith(quote, i):
+                i, quote = i + len(quote), None
+            else:
+                i += 1
+            continue
+        if c == "#":
+            comment = i
+            break
+        if c in "'\"":
+            quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+            i += len(quote)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        i += 1
+    if quote is not None and len(quote) == 1:
+        quote = None  # a one-quote string cannot span lines (without a backslash, which is rare)
+    code = line if comment is None else line[:comment]
+    return depth, quote, quote is None and code.endswith("\\"), comment
+
+
+# ---------------------------------------------------------------------------------- linting
+
+_LINE = re.compile(r"\bline (\d+)\b")
+_OTHER_FILE = re.compile(r"\S+\.pyi?,? $")  # "in model.py line 4", "(model.py, line 4)": not ours
+
+
+def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
+    """Findings with `cell` set and rows counted inside the cell; one RNN000 for a file that
+    is not a notebook, one for each cell that is not Python."""
+    try:
+        notebook = read(data)
+    except NotebookError as exc:
+        if not may_matter(data, real):  # like a .py file: one that cannot matter is not reported
+            return FileResult(path)
+        bad = syntax_error(path, exc.row, exc.column, str(exc))
+        return FileResult(path, [replace(bad, hint="fix the notebook file; nothing in it was checked")])
+    if not notebook.is_python or not may_matter(notebook.program(blank_errors=False).encode("utf-8"), real):
+        return FileResult(path)
+    found = [_cell_syntax_error(path, cell) for cell in notebook.cells if cell.error is not None]
+    result = lint_guarded(notebook.program(), path, real)
+    rows = notebook.rows()
+    result.diagnostics = found + [to_cells(d, rows) for d in result.diagnostics]
+    return result
+
+
+def _cell_syntax_error(path: str, cell: Cell) -> Diagnostic:
+    error = cell.error
+    assert error is not None
+    bad = syntax_error(path, error.lineno or 1, error.offset or 1, error.msg)
+    return replace(bad, cell=cell.number, message=f"cannot parse cell {cell.number}: {error.msg}",
+                   hint="fix the syntax error; the other cells were checked without this one")
+
+
+def to_cells(d: Diagnostic, rows: Sequence[tuple[int, int]]) -> Diagnostic:
+    """A finding on the program, placed in its cell; `line N` in its text is rewritten too."""
+    if d.cell is not None or not 1 <= d.row <= len(rows):
+        return d
+    cell, row = rows[d.row - 1]
+    end_cell, end_row = rows[d.end_row - 1] if 1 <= d.end_row <= len(rows) else (cell, row)
+    if end_cell != cell:
+        end_row = row
+
+    def relabel(text: str) -> str:
+        def sub(match: re.Match[str]) -> str:
+            number = int(match.group(1))
+            if _OTHER_FILE.search(text[:match.start()]) or not 1 <= number <= len(rows):
+                return match.group(0)
+            return "cell {}, line {}".format(*rows[number - 1])
+        return _LINE.sub(sub, text)
+
+    return replace(d, row=row, end_row=end_row, cell=cell, message=relabel(d.message),
+                   expected=relabel(d.expected), actual=relabel(d.actual), hint=relabel(d.hint),
+                   explain=tuple(relabel(line) for line in d.explain))
+
+
+def program_bytes(path: Path, data: bytes) -> bytes:
+    """What the prefilter should read: a notebook's program, or the file itself."""
+    if path.suffix != SUFFIX:
+        return data
+    try:
+        return read(data).program(blank_errors=False).encode("utf-8")
+    except NotebookError:
+        return data
