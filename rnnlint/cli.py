@@ -66,6 +66,8 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the .rnnlint_cache folder.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes to lint with (default: one per core, for big trees).")
+@click.option("--explain", is_flag=True,
+              help="With each finding, print the facts it rests on: where each size and shape came from.")
 def check(
     paths: tuple[str, ...],
     select: Optional[tuple[str, ...]],
@@ -78,8 +80,9 @@ def check(
     force_exclude: Optional[bool],
     no_cache: bool,
     jobs: Optional[int],
+    explain: bool,
 ) -> None:
-    """Lint Python files and folders (default: the current folder)."""
+    """Lint Python files, notebooks and folders (default: the current folder)."""
     from .report import Options, emitter
     from .static.runner import run
 
@@ -97,7 +100,8 @@ def check(
     result = run(paths or (".",), config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
     for error in result.errors:
         click.echo(f"rnnlint: error: {error}", err=True)
-    options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors))
+    options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),
+                      explain=explain)
     emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
     if result.errors:
         sys.exit(2)

@@ -88,6 +88,11 @@ def test_symlinked_folders_are_not_followed(tree: Path) -> None:
     assert not any(name.startswith("loop/") for name in shown(["."], Config(root=tree)))
 
 
-def test_notebooks_named_explicitly_are_not_read_yet(tree: Path) -> None:
-    (tree / "nb.ipynb").write_text("{}")
-    assert shown(["nb.ipynb"], Config(root=tree)) == []
+def test_notebooks_are_found_by_name_and_in_folders(tree: Path) -> None:
+    for name in ("nb.ipynb", "pkg/sub/train.ipynb", "pkg/.ipynb_checkpoints/train-checkpoint.ipynb"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text("{}")
+    assert shown(["nb.ipynb"], Config(root=tree)) == ["nb.ipynb"]
+    assert shown(["pkg"], Config(root=tree)) == [
+        "pkg/a.py", "pkg/b.py", "pkg/gen/out_pb2.py", "pkg/sub/c.py", "pkg/sub/train.ipynb",
+    ]

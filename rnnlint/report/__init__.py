@@ -22,6 +22,7 @@ class Options:
     statistics: bool = False  # counts per code instead of each finding (text only)
     quiet: bool = False  # no summary line (text only)
     failures: int = 0  # paths that could not be checked, for the summary line (text only)
+    explain: bool = False  # the facts behind each finding (text, json, sarif, github)
 
 
 Emitter = Callable[[Sequence["Diagnostic"], TextIO, Options], None]

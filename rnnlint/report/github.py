@@ -16,15 +16,18 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(d: Diagnostic) -> str:
+def annotation(d: Diagnostic, explain: bool = False) -> str:
     command = "warning" if d.severity == "warning" else "error"
+    # an annotation's lines are the file's: in a notebook, the title says which cell they count in
+    where = f" (cell {d.cell})" if d.cell is not None else ""
     properties = {
         "file": d.path, "line": d.row, "col": d.column,
-        "endLine": d.end_row, "endColumn": d.end_column, "title": f"{d.code} {d.name}",
+        "endLine": d.end_row, "endColumn": d.end_column, "title": f"{d.code} {d.name}{where}",
     }
     props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
-    return f"::{command} {props}::{_escape_data(d.message)}"
+    message = "\n".join((d.message, *d.explain)) if explain else d.message
+    return f"::{command} {props}::{_escape_data(message)}"
 
 
 def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> None:
-    out.write("".join(annotation(d) + "\n" for d in diagnostics))
+    out.write("".join(annotation(d, options.explain) + "\n" for d in diagnostics))

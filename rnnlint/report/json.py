@@ -9,8 +9,10 @@ from ..diagnostic import Diagnostic
 from . import Options
 
 
-def as_dict(d: Diagnostic) -> dict[str, Any]:
-    return {
+def as_dict(d: Diagnostic, explain: bool = False) -> dict[str, Any]:
+    """Rows in a notebook count inside the cell named by `cell` (ruff's key), which only
+    notebook findings carry; `explain` lists the facts behind the finding, when asked for."""
+    item = {
         "code": d.code,
         "name": d.name,
         "severity": d.severity,
@@ -24,8 +26,13 @@ def as_dict(d: Diagnostic) -> dict[str, Any]:
         "actual": d.actual,
         "hint": d.hint,
     }
+    if d.cell is not None:
+        item["cell"] = d.cell
+    if explain:
+        item["explain"] = list(d.explain)
+    return item
 
 
 def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> None:
-    json.dump([as_dict(d) for d in diagnostics], out, indent=2)
+    json.dump([as_dict(d, options.explain) for d in diagnostics], out, indent=2)
     out.write("\n")

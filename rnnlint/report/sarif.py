@@ -33,7 +33,16 @@ def _uri(path: str) -> str:
     return Path(path).as_uri() if PurePath(path).is_absolute() else quote(PurePath(path).as_posix())
 
 
-def _result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+def _result(d: Diagnostic, index: dict[str, int], explain: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {"expected": d.expected, "actual": d.actual, "hint": d.hint}
+    location: dict[str, Any] = {}
+    if d.cell is not None:
+        # SARIF has no notebook cells: the region's lines count inside the cell the
+        # logical location (and the `cell` property) names
+        properties["cell"] = d.cell
+        location["logicalLocations"] = [{"name": f"cell {d.cell}", "kind": "module"}]
+    if explain:
+        properties["explain"] = list(d.explain)
     return {
         "ruleId": d.code,
         "ruleIndex": index.get(d.code, -1),  # -1: SARIF's "no such rule"
@@ -47,12 +56,13 @@ def _result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
                     "endLine": d.end_row, "endColumn": d.end_column,
                 },
             },
+            **location,
         }],
-        "properties": {"expected": d.expected, "actual": d.actual, "hint": d.hint},
+        "properties": properties,
     }
 
 
-def log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+def log(diagnostics: Sequence[Diagnostic], explain: bool = False) -> dict[str, Any]:
     index = {rule.code: i for i, rule in enumerate(rules.RULES)}
     driver = {
         "name": "rnnlint",
@@ -66,11 +76,11 @@ def log(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
-            "results": [_result(d, index) for d in diagnostics],
+            "results": [_result(d, index, explain) for d in diagnostics],
         }],
     }
 
 
 def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> None:
-    json.dump(log(diagnostics), out, indent=2)
+    json.dump(log(diagnostics, options.explain), out, indent=2)
     out.write("\n")

@@ -1,4 +1,5 @@
-"""`path:row:col: CODE message`, as ruff and flake8 print it, then a summary line."""
+"""`path:row:col: CODE message`, as ruff and flake8 print it (with --explain, the facts behind
+each finding indented below it), then a summary line."""
 
 from __future__ import annotations
 
@@ -49,11 +50,13 @@ def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> No
     if options.statistics:
         lines = statistics(diagnostics, options.color)
     else:
-        lines = [
-            f"{_paint(d.path, 'path', options.color)}:{d.row}:{d.column}: "
-            f"{_paint(d.code, d.severity, options.color)} {d.message}"
-            for d in diagnostics
-        ]
+        lines = []
+        for d in diagnostics:
+            cell = f"cell {d.cell}:" if d.cell is not None else ""  # a notebook's, as ruff writes it
+            lines.append(f"{_paint(d.path, 'path', options.color)}:{cell}{d.row}:{d.column}: "
+                         f"{_paint(d.code, d.severity, options.color)} {d.message}")
+            if options.explain:
+                lines.extend(f"    {fact}" for fact in d.explain)
     if not options.quiet:
         lines.append(summary(diagnostics, options.failures, options.color))
     out.write("".join(line + "\n" for line in lines))

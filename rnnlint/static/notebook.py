@@ -243,7 +243,7 @@ def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[st
 
 # ---------------------------------------------------------------------------------- linting
 
-_LINE = re.compile(r"\bline (\d+)\b")
+_LINE = re.compile(r"\b(?P<on>on )?line (?P<row>\d+)\b")
 _OTHER_FILE = re.compile(r"\S+\.pyi?,? $")  # "in model.py line 4", "(model.py, line 4)": not ours
 
 
@@ -285,10 +285,10 @@ def to_cells(d: Diagnostic, rows: Sequence[tuple[int, int]]) -> Diagnostic:
 
     def relabel(text: str) -> str:
         def sub(match: re.Match[str]) -> str:
-            number = int(match.group(1))
+            number = int(match.group("row"))
             if _OTHER_FILE.search(text[:match.start()]) or not 1 <= number <= len(rows):
                 return match.group(0)
-            return "cell {}, line {}".format(*rows[number - 1])
+            return ("in " if match.group("on") else "") + "cell {}, line {}".format(*rows[number - 1])
         return _LINE.sub(sub, text)
 
     return replace(d, row=row, end_row=end_row, cell=cell, message=relabel(d.message),
