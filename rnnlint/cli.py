@@ -68,6 +68,8 @@ def cli() -> None:
               help="Processes to lint with (default: one per core, for big trees).")
 @click.option("--explain", is_flag=True,
               help="With each finding, print the facts it rests on: where each size and shape came from.")
+@click.option("--fix", is_flag=True, help="Rewrite the findings whose fix is unambiguous (RNN006, RNN008), then report the rest.")
+@click.option("--diff", is_flag=True, help="Print the fixes --fix would make as a diff, and change nothing.")
 def check(
     paths: tuple[str, ...],
     select: Optional[tuple[str, ...]],
@@ -81,6 +83,8 @@ def check(
     no_cache: bool,
     jobs: Optional[int],
     explain: bool,
+    fix: bool,
+    diff: bool,
 ) -> None:
     """Lint Python files, notebooks and folders (default: the current folder)."""
     from .report import Options, emitter
@@ -97,11 +101,27 @@ def check(
         overrides["force_exclude"] = force_exclude
     config = dataclasses.replace(config, **overrides)
 
-    result = run(paths or (".",), config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+    targets = paths or (".",)
+    result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+    fixed = 0
+    if fix or diff:
+        from .static.fix import FIXABLE, fix_files
+
+        changes = fix_files(targets, config, {d.path for d in result.diagnostics if d.code in FIXABLE})
+        count = sum(len(c.fixes) for c in changes)
+        if diff:  # like ruff: the diff alone, exit code 1 when there is something to fix
+            click.echo("".join(c.diff() for c in changes), nl=False)
+            click.echo(f"rnnlint: would fix {count} finding{'' if count == 1 else 's'}", err=True)
+            sys.exit(1 if changes else 0)
+        for change in changes:
+            change.write()
+        if changes:
+            fixed = count
+            result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
     for error in result.errors:
         click.echo(f"rnnlint: error: {error}", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),
-                      explain=explain)
+                      explain=explain, fixed=fixed)
     emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
     if result.errors:
         sys.exit(2)

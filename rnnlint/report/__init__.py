@@ -23,6 +23,7 @@ class Options:
     quiet: bool = False  # no summary line (text only)
     failures: int = 0  # paths that could not be checked, for the summary line (text only)
     explain: bool = False  # the facts behind each finding (text, json, sarif, github)
+    fixed: int = 0  # findings fixed by --fix, for the summary line (text only)
 
 
 Emitter = Callable[[Sequence["Diagnostic"], TextIO, Options], None]

@@ -58,5 +58,7 @@ def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> No
             if options.explain:
                 lines.extend(f"    {fact}" for fact in d.explain)
     if not options.quiet:
+        if options.fixed:
+            lines.append(f"Fixed {_plural(options.fixed, 'finding')}.")
         lines.append(summary(diagnostics, options.failures, options.color))
     out.write("".join(line + "\n" for line in lines))

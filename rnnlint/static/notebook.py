@@ -94,10 +94,6 @@ class Notebook:
                 entry["source"] = source
         return from_data(raw)
 
-    def dumps(self, trailing_newline: bool = True) -> str:
-        """JSON as nbformat writes it (sorted keys, one-space indent, no ASCII escaping)."""
-        return json.dumps(self.raw, sort_keys=True, indent=1, ensure_ascii=False) + ("\n" if trailing_newline else "")
-
 
 def replace_ranges(text: str, edits: Iterable[tuple[int, int, int, int, str]]) -> str:
     """Replace non-overlapping (row, column, end_row, end_column) ranges, 1-based, end exclusive."""
@@ -109,6 +105,14 @@ def replace_ranges(text: str, edits: Iterable[tuple[int, int, int, int, str]]) -
         start, end = starts[row - 1] + column - 1, starts[end_row - 1] + end_column - 1
         text = text[:start] + new + text[end:]
     return text
+
+
+def dump_like(notebook: Notebook, original: bytes) -> str:
+    """The notebook's JSON written the way the original file was: its indent, its key order,
+    its trailing newline, non-ASCII as is (nbformat's habits, which most tools keep)."""
+    indent = re.search(rb"\n( +)\S", original)
+    text = json.dumps(notebook.raw, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
+    return text + ("\n" if original.endswith(b"\n") else "")
 
 
 def read(data: bytes) -> Notebook:
