@@ -68,7 +68,8 @@ def cli() -> None:
               help="Processes to lint with (default: one per core, for big trees).")
 @click.option("--explain", is_flag=True,
               help="With each finding, print the facts it rests on: where each size and shape came from.")
-@click.option("--fix", is_flag=True, help="Rewrite the findings whose fix is unambiguous (RNN006, RNN008), then report the rest.")
+@click.option("--fix", is_flag=True,
+              help="Rewrite the findings whose fix is unambiguous (RNN006, RNN008), then report the rest.")
 @click.option("--diff", is_flag=True, help="Print the fixes --fix would make as a diff, and change nothing.")
 def check(
     paths: tuple[str, ...],

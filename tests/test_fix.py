@@ -79,12 +79,13 @@ def test_fixes_keep_formatting_and_comments() -> None:
     source = ("import torch\nimport torch.nn as nn\ngru = nn.GRU(3, 5)\n"
               "out,   h = gru(  torch.randn(7, 2, 3),   (  torch.zeros(1, 2, 5)  ,  ) )  # keep me\n")
     # the tuple goes with the spaces inside its brackets; everything around it stays
-    assert fixed(source).splitlines()[-1] == "out,   h = gru(  torch.randn(7, 2, 3),   torch.zeros(1, 2, 5) )  # keep me"
+    last = fixed(source).splitlines()[-1]
+    assert last == "out,   h = gru(  torch.randn(7, 2, 3),   torch.zeros(1, 2, 5) )  # keep me"
 
 
 def test_rnn008_uses_the_name_torch_is_imported_under() -> None:
-    source = ("import torch as T\nfrom torch import nn\nrnn = nn.LSTM(3, 8, bidirectional=True)\nfc = nn.Linear(16, 2)\n"
-              "out, (h, c) = rnn(T.randn(7, 4, 3))\ny = fc(h[-1])\n")
+    source = ("import torch as T\nfrom torch import nn\nrnn = nn.LSTM(3, 8, bidirectional=True)\n"
+              "fc = nn.Linear(16, 2)\nout, (h, c) = rnn(T.randn(7, 4, 3))\ny = fc(h[-1])\n")
     assert fixed(source).splitlines()[-1] == "y = fc(T.cat((h[-2], h[-1]), dim=-1))"
     without_torch = source.replace("import torch as T\n", "from torch import randn\n").replace("T.randn", "randn")
     assert fixed(without_torch) == without_torch  # no name for torch here: nothing to write

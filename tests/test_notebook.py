@@ -161,6 +161,7 @@ def test_cells_are_parsed_one_by_one() -> None:
     (b'{"nbformat": 3, "worksheets": ["nn.LSTM(3, 4)"]}', "nbformat 3 notebooks are not read", (1, 1)),
     (b'{"cells": [{"cell_type": "code", "source": 3}], "x": "nn.LSTM(3, 4)"}', "cell 1's source is neither", (1, 1)),
     (b'\xff{"cells": [], "x": "nn.LSTM(3, 4)"}', "the notebook is not UTF-8", (1, 1)),
+    (b'{"x": "nn.LSTM(3, 4)", "y": ' + b"[" * 100_000, "nested too deeply", (1, 1)),
 ])
 def test_a_malformed_notebook_is_one_clear_finding(data: bytes, message: str, position: tuple[int, int]) -> None:
     # each names an RNN: as for a .py file, one that cannot matter is skipped
@@ -218,7 +219,8 @@ def test_runs_in_process_on_a_pool_and_from_the_cache_agree(tmp_path: Path) -> N
 
 def test_the_cache_follows_a_module_the_notebook_imports(tmp_path: Path) -> None:
     (tmp_path / "model.py").write_text("import torch.nn as nn\n\ndef make():\n    return nn.GRU(4, 8)\n")
-    (tmp_path / "train.ipynb").write_text(notebook("import torch\nfrom model import make", "make()(torch.randn(5, 2, 4))"))
+    (tmp_path / "train.ipynb").write_text(notebook("import torch\nfrom model import make",
+                                                   "make()(torch.randn(5, 2, 4))"))
 
     def codes() -> list[str]:
         return [d.code for d in runner.run([str(tmp_path)], Config(root=tmp_path)).diagnostics]

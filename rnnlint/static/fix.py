@@ -189,7 +189,8 @@ def _fix_direction_pair(src: _Source, d: Diagnostic, diagnostics: Sequence[Diagn
     if torch is None:
         return None
     base = src.code(sub.value)
-    pair = cst.parse_expression(f"{torch}.cat(({base}[-2], {base}[-1]), dim=-1)").with_changes(lpar=sub.lpar, rpar=sub.rpar)
+    pair = cst.parse_expression(f"{torch}.cat(({base}[-2], {base}[-1]), dim=-1)")
+    pair = pair.with_changes(lpar=sub.lpar, rpar=sub.rpar)
     return Fix("RNN008", "concatenate the last layer's forward and backward rows", (_replace(src, sub, pair),))
 
 
@@ -242,8 +243,9 @@ def _single_use(src: _Source, target: cst.Name) -> Optional[cst.Arg]:
 
 def _sized_for_both(src: _Source, call: cst.Call, label: str, diagnostics: Sequence[Diagnostic]) -> bool:
     """RNN009 at this call says: a Linear sized 2 * what one direction of `label` gives it."""
+    where = _key(src.positions[call])
     for d in diagnostics:
-        if d.code != "RNN009" or d.cell is not None or _key(src.positions[call]) != (d.row, d.column, d.end_row, d.end_column):
+        if d.code != "RNN009" or d.cell is not None or where != (d.row, d.column, d.end_row, d.end_column):
             continue
         linear, receives = _LINEAR.match(d.expected), _RECEIVES.match(d.actual)
         if linear and receives and receives.group("label") == label and \

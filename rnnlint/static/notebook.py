@@ -122,6 +122,8 @@ def read(data: bytes) -> Notebook:
         raise NotebookError(f"the notebook is not UTF-8 ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise NotebookError(f"the notebook is not valid JSON ({exc.msg})", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise NotebookError("the notebook's JSON is nested too deeply") from None
     return from_data(raw)
 
 
@@ -266,7 +268,7 @@ def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileRe
     found = [_cell_syntax_error(path, cell) for cell in notebook.cells if cell.error is not None]
     result = lint_guarded(notebook.program(), path, real)
     rows = notebook.rows()
-    result.diagnostics = found + [to_cells(d, rows) for d in result.diagnostics]
+    result.diagnostics = found + [to_cells(d, rows) if d.path == path else d for d in result.diagnostics]
     return result
 
 
