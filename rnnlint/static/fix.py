@@ -169,7 +169,8 @@ def _fix_hidden_tuple(src: _Source, d: Diagnostic) -> Optional[Fix]:
 
 _BACKWARD_ONLY = re.compile(r"h_n\[-1\] is only layer \d+'s backward direction$")  # the last layer's
 _LINEAR = re.compile(r"in_features=(?P<size>\d+)\b")
-_RECEIVES = re.compile(r"it receives the output of (?P<label>.+?) \(.*, whose feature size is (?P<size>\d+)$")
+_RECEIVES = re.compile(r"it receives (?:the output|one row of the final state h_n) of (?P<label>.+?) \(.*"
+                       r"(?:, whose feature size is (?P<size>\d+)|, with (?P<row>\d+) features)$")
 
 
 def _fix_direction_pair(src: _Source, d: Diagnostic, diagnostics: Sequence[Diagnostic]) -> Optional[Fix]:
@@ -249,7 +250,7 @@ def _sized_for_both(src: _Source, call: cst.Call, label: str, diagnostics: Seque
             continue
         linear, receives = _LINEAR.match(d.expected), _RECEIVES.match(d.actual)
         if linear and receives and receives.group("label") == label and \
-                int(linear.group("size")) == 2 * int(receives.group("size")):
+                int(linear.group("size")) == 2 * int(receives.group("size") or receives.group("row")):
             return True
     return False
 

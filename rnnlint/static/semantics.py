@@ -516,13 +516,18 @@ def _feature_consumer(it: "Interpreter", layer: LayerV, call: CallArgs, expected
     if not isinstance(x, TensorV) or x.rnn is None or x.shape is None or not x.shape.last.differs(expected):
         return
     ref, feat = x.rnn, x.shape.last
-    both = ref.spec.bidirectional and x.role != "state_row"
-    it.report_violation(call.node, Violation(
-        "RNN009", "input", f"{what}={expected.described()}",
-        f"it receives the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), whose feature size is "
-        f"{feat}" + (" (2 directions x hidden_size)" if both else ""),
-        f"size the layer with the RNN's output size {feat}"
-        + (" (num_directions * hidden_size)" if ref.spec.bidirectional else "")), layer.label or "the layer")
+    if x.role == "state_row":
+        received = f"one row of the final state h_n of {ref.label} ({ref.spec.describe()}, line {ref.line}), " \
+                   f"with {feat} features"
+        hint = (f"join both directions with torch.cat((h_n[-2], h_n[-1]), dim=1), or size the layer {feat}"
+                if ref.spec.bidirectional else f"size the layer {feat}")
+    else:
+        both = " (2 directions x hidden_size)" if ref.spec.bidirectional else ""
+        received = f"the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), whose feature size is {feat}{both}"
+        hint = f"size the layer with the RNN's output size {feat}" + (
+            " (num_directions * hidden_size)" if ref.spec.bidirectional else "")
+    it.report_violation(call.node, Violation("RNN009", "input", f"{what}={expected.described()}",
+                                             f"it receives {received}", hint), layer.label or "the layer")
 
 
 def layer_norm_call(it: "Interpreter", layer: LayerV, call: CallArgs) -> Value:
