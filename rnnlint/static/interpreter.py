@@ -142,7 +142,7 @@ class Interpreter:
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, tuple[ModuleInfo, Optional[int]]]] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, tuple[ModuleInfo, Optional[int]], tuple[str, ...]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
@@ -228,8 +228,8 @@ class Interpreter:
             self.analyze_unused(env)
         except (Budget, RecursionError):
             pass
-        for node, violation, label, where in self.pending.values():
-            self.report_violation(node, violation, label, where)
+        for node, violation, label, where, facts in self.pending.values():
+            self.report_violation(node, violation, label, where, facts)
         sources = {m.path: m.source for m in self.modules}
         by_path: dict[str, list[Diagnostic]] = {}
         for diag in self.findings.values():
@@ -901,7 +901,8 @@ class Interpreter:
                 if all(i == "full" for i in rest):
                     v = contract.check_state_row(t.rnn.spec, items[0])
                     if v is not None:
-                        self.pending[id(node)] = (node, v, t.rnn.label, (self.current, self.top))
+                        self.pending[id(node)] = (node, v, t.rnn.label, (self.current, self.top),
+                                                  self.output_facts(t) + self.call_chain())
             return
         spec = t.rnn.spec
         if t.layout is not None:
@@ -912,7 +913,7 @@ class Interpreter:
             rank = 3  # an RNN output indexed on two axes and more is the batched, 3-D one
         v = contract.check_output_index(spec, "out", [i if i is not None else "?" for i in items], rank)  # type: ignore[misc]
         if v is not None:
-            self.report_violation(node, v, t.rnn.label)
+            self.report_violation(node, v, t.rnn.label, facts=self.output_facts(t, spec))
 
     def eval_Tuple(self, node: cst.Tuple, env: Env) -> Value:
         return self.sequence(node.elements, env, "tuple")
@@ -1289,6 +1290,18 @@ class Interpreter:
         if spec.is_lstm:
             return SeqV((out, SeqV((h_n, TensorV(c_shape, origin, rnn=ref, role="c_n")))))
         return SeqV((out, h_n))
+
+    def output_facts(self, t: TensorV, spec: Optional[RNNSpec] = None) -> tuple[str, ...]:
+        """The facts a finding on an RNN's output rests on."""
+        assert t.rnn is not None
+        spec = spec or t.rnn.spec
+        facts = [f"{t.rnn.label} is nn.{t.rnn.spec.describe()}, built on line {t.rnn.line}"]
+        if t.role == "out" and spec.batch_first is not None:
+            facts.append("its output is laid out " + ("(batch, seq_len, features)" if spec.batch_first
+                                                       else "(seq_len, batch, features)"))
+        if t.shape is not None:
+            facts.append(f"the indexed value has shape {t.shape}: {t.origin}")
+        return tuple(facts)
 
     def call_facts(self, spec: RNNSpec, label: str, line: object, x: Optional[Shape],
                    hx: contract.Hidden) -> tuple[str, ...]:
