@@ -326,12 +326,9 @@ _DEFAULTS = {
 }
 
 
-def parameter_names(kind: str) -> tuple[str, ...]:
-    """Constructor parameters of `kind` in positional order."""
-    names = _RNN_POSITIONAL[kind]
-    if kind == "RNN":
-        return names + ("proj_size",)
-    return names
+def positional_names(kind: str) -> tuple[str, ...]:
+    """Constructor parameters of `kind` that can be given positionally, in order."""
+    return _RNN_POSITIONAL[kind]
 
 
 def bind_constructor(kind: str, positional: Sequence[object], keywords: dict[str, object]) -> dict[str, object]:

@@ -1217,33 +1217,29 @@ class Interpreter:
     # ------------------------------------------------------------------ RNN events
 
     def build_rnn(self, kind: str, call: CallArgs, label: str) -> Value:
+        """An RNN constructor call: RNN010/RNN011 on its arguments, and the module's spec.
+        With *args/**kwargs, anything not given explicitly may be set: it is unknown."""
         line = self.line_of(call.node)
-        raw_pos: list[object] = [self.python_value(v) for v, _ in call.args]
-        raw_kw = {k: self.python_value(v) for k, (v, _) in call.kwargs.items()}
-        if call.star:
-            raw_pos = [contract.UNKNOWN_ARG if isinstance(v, contract.Unknown) else v for v in raw_pos]
-        bound = contract.bind_constructor(kind, raw_pos, raw_kw)
-        nodes = dict(zip(contract._RNN_POSITIONAL[kind], [a for _, a in call.args]))
-        nodes.update({k: a for k, (_, a) in call.kwargs.items()})
-        if not call.star:
-            for v in contract.check_constructor(kind, bound, len(call.args)):
-                target = nodes.get(v.subject, call.node)
-                self.report_violation(target, v, label or f"nn.{kind}")
-        else:
-            bound = {k: v for k, v in bound.items()}
-        values = dict(zip(contract._RNN_POSITIONAL[kind], [v for v, _ in call.args]))
+        names = contract.positional_names(kind)
+        values: dict[str, Value] = dict(zip(names, [v for v, _ in call.args]))
         values.update({k: v for k, (v, _) in call.kwargs.items()})
+        bound = contract.bind_constructor(kind, [self.python_value(v) for v, _ in call.args],
+                                          {k: self.python_value(v) for k, (v, _) in call.kwargs.items()})
+        if not call.star:
+            nodes: dict[str, cst.CSTNode] = dict(zip(names, [a for _, a in call.args]))
+            nodes.update({k: a for k, (_, a) in call.kwargs.items()})
+            for v in contract.check_constructor(kind, bound, len(call.args)):
+                self.report_violation(nodes.get(v.subject, call.node), v, label or f"nn.{kind}")
         dims: dict[str, Dim] = {}
         for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
             v = values.get(name)
-            if isinstance(v, IntV):
-                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}")) \
-                    if v.dim.value is not None else v.dim
-            elif v is not None or (call.star and name not in ("num_layers", "proj_size")):
+            if isinstance(v, IntV) and v.dim.value is not None:
+                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}"))
+            elif isinstance(v, IntV):
+                dims[name] = v.dim
+            elif v is not None or call.star:
                 dims[name] = UNKNOWN
-            elif call.star:
-                dims[name] = UNKNOWN
-        spec = contract.spec_from_arguments(kind, {k: v for k, v in bound.items()}, dims)
+        spec = contract.spec_from_arguments(kind, bound, dims)
         if call.star:
             spec = replace(spec, bidirectional=spec.bidirectional if "bidirectional" in call.kwargs else None,
                            batch_first=spec.batch_first if "batch_first" in call.kwargs else None)

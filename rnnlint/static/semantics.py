@@ -384,14 +384,14 @@ def reduce_dim(it: "Interpreter", call: CallArgs) -> Value:
     if not call.args[off:] and "dim" not in call.kwargs:
         return TensorV(Shape(()), t.origin)
     axis = _int_arg(call, "dim", off)
-    keep = call.get("keepdim", off + 1)
-    if t.shape is None or not t.shape.rank_known or axis is None or not (isinstance(keep, Const) and keep.value is False
-                                                                          or keep is TOP and "keepdim" not in call.kwargs and len(call.args) <= off + 1):
+    keep = call.get("keepdim", off + 1, Const(False))
+    if t.shape is None or not t.shape.rank_known or axis is None or not isinstance(keep, Const):
         return t.untagged().with_shape(None)
     a = _norm_axis(axis, len(t.shape.dims))
     if a is None or a >= len(t.shape.dims):
         return TOP
-    shape = Shape(t.shape.dims[:a] + t.shape.dims[a + 1:], True, t.origin)
+    kept = (Dim(1),) if keep.value else ()
+    shape = Shape(t.shape.dims[:a] + kept + t.shape.dims[a + 1:], True, t.origin)
     if t.rnn is not None and a < len(t.shape.dims) - 1:
         return TensorV(shape, t.origin, rnn=t.rnn, role="summary")  # pooled over time: still the RNN's features
     return t.untagged().with_shape(shape)
