@@ -1,9 +1,12 @@
 """Speed and memory of rnnlint next to its peers, side by side in one run (not a test).
 
-    pip install -e ".[bench]" && python bench/speed.py [--runs 3] [--skip-torchfix]
+    pip install -e ".[bench]" && python bench/speed.py [--runs 3] [--torchfix PATH]
 
-Trees: (a) torch's installed sources, (b) an RNN-dense tree (the fixtures replicated to about
-100 k lines), (c) one small file as pre-commit passes it (with and without RNN code).
+Trees: (a) torch's installed sources, and torch/nn alone (TorchFix takes over 12 minutes on
+the whole tree, so it runs on torch/nn only), (b) an RNN-dense tree (the fixtures replicated
+to about 100 k lines), (c) one small file as pre-commit passes it (with and without RNN code).
+TorchFix pins an older LibCST than rnnlint's tests use: give it its own environment and pass
+its executable with --torchfix.
 Each command runs `--runs` times under /usr/bin/time; the table shows median wall seconds and
 the peak memory, and the ratios rnnlint/ruff and TorchFix/rnnlint.
 """
@@ -56,7 +59,7 @@ def dense_tree(where: Path, lines: int = 100_000) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-torchfix", action="store_true", help="TorchFix takes minutes on big trees")
+    parser.add_argument("--torchfix", default=shutil.which("torchfix"), help="the torchfix executable")
     args = parser.parse_args()
     import torch  # only to locate its sources
 
@@ -65,7 +68,7 @@ def main() -> None:
     small_plain = work / "plain.py"
     small_plain.write_text("import os\n\n\ndef main():\n    return os.getcwd()\n")
     small_rnn = ROOT / "fixtures" / "models" / "char_rnn.py"
-    trees = {"torch": torch_dir, "dense": dense_tree(work), "1 file (no RNN)": small_plain,
+    trees = {"torch": torch_dir, "torch/nn": torch_dir / "nn", "dense": dense_tree(work), "1 file (no RNN)": small_plain,
              "1 file (RNN)": small_rnn}
     cache = work / ".rnnlint_cache"
 
@@ -79,13 +82,13 @@ def main() -> None:
         "ruff": (["ruff", "check", "--no-cache", "--exit-zero", "-q"], None),
         "flake8": ([sys.executable, "-m", "flake8", "--exit-zero", "-q"], None),
     }
-    if not args.skip_torchfix and shutil.which("torchfix"):
-        tools["torchfix"] = (["torchfix"], None)
+    if args.torchfix:
+        tools["torchfix"] = ([args.torchfix], None)
     rows: dict[tuple[str, str], tuple[float, int]] = {}
     for tree_name, target in trees.items():
         for tool, (cmd, before) in tools.items():
-            if tool == "flake8" and tree_name == "torch":
-                continue  # minutes; not a peer on speed
+            if tool == "flake8" and tree_name == "torch" or tool == "torchfix" and tree_name != "torch/nn":
+                continue  # minutes each; not peers on speed there
             if tool == "rnnlint warm":
                 timed([*cmd, str(target)], work)  # fill the cache
             rows[tree_name, tool] = measure([*cmd, str(target)], work, args.runs, before)
