@@ -26,7 +26,8 @@ _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+
 # An RNN name in call or base position (`nn.LSTM(`, `class M(nn.GRU)`), imported under an alias,
 # or a packing call: prose that only names an RNN ("an LSTM layer") does not count.
 _ACTIVE = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*[(),]|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+as\s"
-                     rb"|\bpack_(?:padded_)?sequence\s*\(|\bpad_packed_sequence\s*\(")
+                     rb"|=\s*[\w.]*\b(?:RNN|LSTM|GRU)(?:Cell)?\s*$"
+                     rb"|\bpack_(?:padded_)?sequence\s*\(|\bpad_packed_sequence\s*\(", re.MULTILINE)
 
 
 def mentions_rnn(data: bytes) -> bool:
@@ -36,7 +37,7 @@ def mentions_rnn(data: bytes) -> bool:
     for word in RNN_WORDS:
         start = data.find(word)
         while start != -1:
-            if _ACTIVE.search(data, max(start - 1, 0), start + len(word) + 24) is not None:
+            if _ACTIVE.search(data, max(start - 40, 0), start + len(word) + 24) is not None:
                 return True
             start = data.find(word, start + len(word))
     return False
@@ -119,7 +120,7 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
     do (a fixpoint)."""
     defs = [s for s in tree.body if isinstance(s, DEFS)]
     uses = [_uses_in(d) for d in defs]
-    wanted = set(imported_names)
+    wanted = set(imported_names) | _aliases(tree)
     relevant: set[int] = set()
     changed = True
     while changed:
@@ -176,6 +177,18 @@ def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]
 
 def _first_line(stmt: ast.stmt) -> int:
     return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+
+
+def _aliases(tree: ast.Module) -> set[str]:
+    """Module-level names bound to an RNN class: `from torch.nn import GRU as Layer`,
+    `Layer = nn.GRU`; code that calls them builds an RNN."""
+    found: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            found.update(a.asname for a in stmt.names if a.asname and a.name in _NAMES)
+        elif isinstance(stmt, ast.Assign) and _last_name(stmt.value) in _NAMES:
+            found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+    return found
 
 
 def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
