@@ -1,0 +1,65 @@
+"""Files that would crash a careless linter: each gets at most one clear finding or message,
+the other files of the run are still linted, the exit code says what happened, and nothing in
+the linted tree is ever imported or executed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+RNN = "import torch\nimport torch.nn as nn\nrnn = nn.LSTM(4, 8)\n"
+BUG = RNN + "out, _ = rnn(torch.randn(5, 2, 3))\n"
+
+
+def _check(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rnnlint", "check", "--no-cache", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _tree(root: Path) -> None:
+    (root / "bug.py").write_text(BUG)
+    (root / "latin1.py").write_bytes(RNN.encode() + b"name = '\xe9t\xe9'\n")  # not UTF-8, no cookie
+    (root / "nul.py").write_bytes(RNN.encode() + b"x = 1\x00\n")
+    (root / "empty.py").write_text("")
+    (root / "nested.py").write_text(RNN + "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n")
+    (root / "chain.py").write_text(RNN + "x = " + " + ".join(["1"] * 30000) + "\n")
+    body = "".join(f"layer_{i} = nn.GRU({i % 7 + 1}, 8)\nout_{i}, _ = layer_{i}(torch.randn(3, 2, {i % 7 + 1}))\n"
+                   for i in range(14000))
+    (root / "huge.py").write_text(RNN + body)  # about 1 MB of real RNN code
+    (root / "dir.py").mkdir()
+    (root / "dir.py" / "inside.py").write_text(BUG)
+    os.symlink(root / "missing.py", root / "broken.py")
+    (root / "syntax.py").write_text(RNN + "def broken(:\n")
+
+
+def test_bad_files_do_not_stop_the_run(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    assert (tmp_path / "huge.py").stat().st_size > 900_000
+    proc = _check("--output-format", "json", ".", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    findings = json.loads(proc.stdout)
+    by_file = Counter(Path(f["filename"]).as_posix() for f in findings)
+    assert by_file["bug.py"] == 1 and by_file["dir.py/inside.py"] == 1  # the good files are linted
+    for name in ("latin1.py", "nul.py", "nested.py", "syntax.py", "broken.py"):
+        assert by_file[name] == 1, name
+        assert next(f for f in findings if f["filename"] == name)["code"] == "RNN000"
+    assert by_file["empty.py"] == 0 and by_file["huge.py"] == 0
+    assert by_file["chain.py"] <= 1
+
+
+def test_linting_never_imports_the_linted_code(tmp_path: Path) -> None:
+    marker = tmp_path / "imported.marker"
+    (tmp_path / "model.py").write_text(
+        f"open({str(marker)!r}, 'w').write('x')\n" + RNN.replace("import torch\n", "import torch\nimport helpers\n"))
+    (tmp_path / "helpers.py").write_text(f"open({str(marker)!r}, 'w').write('y')\nimport torch.nn as nn\n"
+                                         "def make():\n    return nn.LSTM(4, 8)\n")
+    (tmp_path / "train.py").write_text("import torch\nfrom model import rnn\nfrom helpers import make\n"
+                                       "make()(torch.randn(5, 2, 4))\nrnn(torch.randn(5, 2, 4))\n")
+    proc = _check(".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not marker.exists()
