@@ -11,6 +11,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+
 RNN = "import torch\nimport torch.nn as nn\nrnn = nn.LSTM(4, 8)\n"
 BUG = RNN + "out, _ = rnn(torch.randn(5, 2, 3))\n"
 
@@ -63,3 +66,16 @@ def test_linting_never_imports_the_linted_code(tmp_path: Path) -> None:
     proc = _check(".", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not marker.exists()
+
+
+hypothesmith = pytest.importorskip("hypothesmith")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_random_programs_never_crash_the_linter(source: str) -> None:
+    """Random grammatical programs, with an RNN mention so they get past the prefilter."""
+    from rnnlint.static.engine import lint_source
+
+    findings = lint_source(RNN + source, "random.py")
+    assert all(f.code.startswith("RNN") for f in findings)
