@@ -81,6 +81,13 @@ def _tensor_arg(call: CallArgs, i: int = 0, name: str = "input") -> Optional[Ten
     return v if isinstance(v, TensorV) else None
 
 
+def _subject(call: CallArgs) -> tuple[Optional[TensorV], int]:
+    """The tensor an op applies to, and where its other arguments start: `x.op(a)` or `torch.op(x, a)`."""
+    if isinstance(call.receiver, TensorV):
+        return call.receiver, 0
+    return _tensor_arg(call), 1
+
+
 def _int_arg(call: CallArgs, name: str, i: Optional[int], default: Optional[int] = None) -> Optional[int]:
     v = call.get(name, i, IntV(Dim(default)) if default is not None else TOP)
     return v.dim.value if isinstance(v, IntV) else None
@@ -148,12 +155,12 @@ def arange(it: "Interpreter", call: CallArgs) -> Value:
 
 def same(it: "Interpreter", call: CallArgs) -> Value:
     """Shape-preserving: .contiguous(), .to(...), .detach(), activations, dropout, ..."""
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
+    t, _ = _subject(call)
     return t if t is not None else TOP
 
 
 def untagged_same(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
+    t, _ = _subject(call)
     return t.untagged() if t is not None else TOP
 
 
@@ -210,8 +217,7 @@ def _numel(shape: Optional[Shape]) -> Optional[int]:
 
 
 def unsqueeze(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
-    off = 0 if isinstance(call.receiver, TensorV) else 1
+    t, off = _subject(call)
     axis = _int_arg(call, "dim", off)
     if t is None:
         return TOP
@@ -227,8 +233,7 @@ def unsqueeze(it: "Interpreter", call: CallArgs) -> Value:
 
 
 def squeeze(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
-    off = 0 if isinstance(call.receiver, TensorV) else 1
+    t, off = _subject(call)
     if t is None:
         return TOP
     if t.shape is None or not t.shape.rank_known:
@@ -258,10 +263,10 @@ def _layout_after(t: TensorV, order: list[int]) -> Optional[str]:
 
 
 def permute(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
+    t, off = _subject(call)
     if t is None:
         return TOP
-    values = call.values() if isinstance(call.receiver, TensorV) else call.values()[1:]
+    values = call.values()[off:]
     if len(values) == 1 and isinstance(values[0], SeqV):
         values = list(values[0].items)
     order = [v.dim.value if isinstance(v, IntV) else None for v in values]
@@ -277,8 +282,7 @@ def permute(it: "Interpreter", call: CallArgs) -> Value:
 
 
 def transpose(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
-    off = 0 if isinstance(call.receiver, TensorV) else 1
+    t, off = _subject(call)
     if t is None:
         return TOP
     a, b = _int_arg(call, "dim0", off), _int_arg(call, "dim1", off + 1)
@@ -298,7 +302,7 @@ def transpose(it: "Interpreter", call: CallArgs) -> Value:
 
 
 def matrix_t(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
+    t, _ = _subject(call)
     if t is None:
         return TOP
     if t.shape is None or not t.shape.rank_known or len(t.shape.dims) > 2:
@@ -307,8 +311,7 @@ def matrix_t(it: "Interpreter", call: CallArgs) -> Value:
 
 
 def flatten(it: "Interpreter", call: CallArgs) -> Value:
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
-    off = 0 if isinstance(call.receiver, TensorV) else 1
+    t, off = _subject(call)
     if t is None:
         return TOP
     if t.shape is None or not t.shape.rank_known:
@@ -377,8 +380,7 @@ def dim_count(it: "Interpreter", call: CallArgs) -> Value:
 
 def reduce_dim(it: "Interpreter", call: CallArgs) -> Value:
     """sum/mean/... over `dim`: removes it (keepdim=False); without dim the result is 0-D."""
-    t = call.receiver if isinstance(call.receiver, TensorV) else _tensor_arg(call)
-    off = 0 if isinstance(call.receiver, TensorV) else 1
+    t, off = _subject(call)
     if t is None:
         return TOP
     if not call.args[off:] and "dim" not in call.kwargs:
