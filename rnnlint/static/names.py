@@ -21,8 +21,11 @@ def canonical(qualname: str) -> str:
     """`torch.nn.modules.rnn.LSTM` -> `torch.nn.LSTM`; other names unchanged."""
     if qualname.startswith("torch.nn.modules."):
         parts = qualname.split(".")
-        # torch.nn.modules.rnn.LSTM -> torch.nn.LSTM ; torch.nn.modules.LSTM -> torch.nn.LSTM
-        return "torch.nn." + parts[-1]
+        # torch.nn.modules.rnn.LSTM -> torch.nn.LSTM ; torch.nn.modules.LSTM -> torch.nn.LSTM; a
+        # submodule on the way (torch.nn.modules.rnn) stays itself, so its attributes resolve
+        if len(parts) > 4 or parts[-1][:1].isupper():
+            return "torch.nn." + parts[-1]
+        return qualname
     for old, new in _PREFIX_ALIASES[2:]:
         if qualname.startswith(old):
             return new + qualname[len(old):]
