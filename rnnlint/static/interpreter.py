@@ -1225,15 +1225,20 @@ class Interpreter:
         values.update({k: v for k, (v, _) in call.kwargs.items()})
         bound = contract.bind_constructor(kind, [self.python_value(v) for v, _ in call.args],
                                           {k: self.python_value(v) for k, (v, _) in call.kwargs.items()})
+        rejected: set[str] = set()  # arguments torch raises on: nothing downstream is derived from them
         if not call.star:
             nodes: dict[str, cst.CSTNode] = dict(zip(names, [a for _, a in call.args]))
             nodes.update({k: a for k, (_, a) in call.kwargs.items()})
             for v in contract.check_constructor(kind, bound, len(call.args)):
                 self.report_violation(nodes.get(v.subject, call.node), v, label or f"nn.{kind}")
+                if v.raises:
+                    rejected.add(v.subject)
         dims: dict[str, Dim] = {}
         for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
             v = values.get(name)
-            if isinstance(v, IntV) and v.dim.value is not None:
+            if name in rejected:
+                dims[name] = UNKNOWN
+            elif isinstance(v, IntV) and v.dim.value is not None:
                 dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}"))
             elif isinstance(v, IntV):
                 dims[name] = v.dim
