@@ -211,7 +211,7 @@ class RNNSpec:
     @property
     def h_out(self) -> Dim:
         """Feature size of h_n and of each direction of the output: proj_size when set."""
-        if self.proj_size.value is None and self.proj_size.symbol is not None:
+        if self.proj_size.value is None:  # a symbol, or not known at all: either size may be meant
             return UNKNOWN
         if self.proj_size.value:
             return self.proj_size
@@ -534,6 +534,9 @@ def check_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden = None, packed: boo
     # hidden-state type and rank (torch checks these before the input size)
     stop = _check_hidden_kind(spec, hx, batched, found)
     if stop:
+        if any(v.code == "RNN002" and v.raises for v in found):
+            # a 3-D state makes torch raise on the missing batch dimension: say that, not the silent reading
+            found[:] = [v for v in found if v.code != "RNN002" or v.raises]
         return found
 
     expected_in = spec.input_size
