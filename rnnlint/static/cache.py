@@ -15,7 +15,7 @@ from typing import Optional
 
 from .. import __version__
 from ..diagnostic import Diagnostic
-from .engine import FileResult
+from .engine import FileResult, read_source
 from .notebook import program_bytes
 from .prefilter import imported_files
 
@@ -40,7 +40,7 @@ def dependency_stamps(path: Path) -> Optional[tuple[Stamp, ...]]:
     if own is None:
         return None
     try:
-        data = program_bytes(path, path.read_bytes())  # a notebook's imports are in its cells
+        data = program_bytes(path, read_source(path))  # a notebook's imports are in its cells
     except OSError:
         return None
     deps = [s for s in (_stamp(p) for p in imported_files(data, path.parent)) if s is not None]

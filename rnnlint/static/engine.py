@@ -7,7 +7,10 @@ goes on with the other files.
 from __future__ import annotations
 
 import ast
+import errno
 import io
+import os
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -112,10 +115,18 @@ def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileRes
         return FileResult(path, [], error=f"{path}: internal error: {type(exc).__name__}: {exc}")
 
 
+def read_source(path: Path) -> bytes:
+    """The bytes of a regular file. Anything else (a FIFO, a device) raises OSError instead of
+    blocking the run or reading forever."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return path.read_bytes()
+
+
 def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
     shown = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
+        data = read_source(path)
     except OSError as exc:
         return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
     return lint_bytes(data, shown, path)

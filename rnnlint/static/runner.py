@@ -12,7 +12,7 @@ from typing import Iterator, Optional, Sequence
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover
-from .engine import FileResult, lint_file
+from .engine import FileResult, lint_file, read_source
 from .notebook import program_bytes
 from .prefilter import may_matter
 
@@ -77,7 +77,7 @@ def _lint_one(item: tuple[Path, str]) -> FileResult:
 def _needs_parse(path: Path) -> bool:
     """Stage 1 of the prefilter, in the parent: only files that can matter go to workers."""
     try:
-        return may_matter(program_bytes(path, path.read_bytes()), path)
+        return may_matter(program_bytes(path, read_source(path)), path)
     except OSError:
         return True  # the engine reports why it cannot be read
 
