@@ -120,6 +120,7 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
     do (a fixpoint)."""
     defs = [s for s in tree.body if isinstance(s, DEFS)]
     uses = [_uses_in(d) for d in defs]
+    calls = [s for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]  # x = f(...)
     wanted = set(imported_names) | _aliases(tree)
     relevant: set[int] = set()
     changed = True
@@ -130,6 +131,14 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
                 relevant.add(i)
                 wanted.add(d.name)
                 changed = True
+        # a module-level name bound to what such code builds (`rnn = nn.LSTM(...)`, `model = Net()`):
+        # a def that uses it calls an RNN too
+        for stmt in calls:
+            if _last_name(stmt.value.func) in _NAMES or _last_name(stmt.value.func) in wanted:  # type: ignore
+                bound = {t.id for t in stmt.targets if isinstance(t, ast.Name)} - wanted
+                if bound:
+                    wanted |= bound
+                    changed = True
     kept = set(relevant)
     needed = set().union(*(uses[i][1] for i in relevant)) if relevant else set()
     changed = True
