@@ -141,6 +141,12 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
                     changed = True
     kept = set(relevant)
     needed = set().union(*(uses[i][1] for i in relevant)) if relevant else set()
+    if wanted:  # module-level code that hands an RNN to a def (`step(rnn, x)`) runs that def
+        for stmt in tree.body:
+            if not isinstance(stmt, DEFS):
+                active, names = _uses_in(stmt)
+                if names & wanted:
+                    needed |= active
     changed = True
     while changed:
         changed = False
