@@ -4,8 +4,8 @@
 (sizes, num_layers, bidirectional, batch_first, proj_size, dropout, nonlinearity, bias), in one
 of several code styles (literals inline; named constants; a class whose `__init__` parameters
 are instantiated with literals; Embedding -> RNN -> Linear; a reshape, transpose, permute or
-flatten before the call) and import styles, with no bug or exactly one injected bug of a known
-rule code. The program knows where its bug is: `bug_line` is where rnnlint must report it
+flatten before the call; the calls inside a function, on the global model or on the model handed
+to it) and import styles, with no bug or exactly one injected bug of a known rule code. The program knows where its bug is: `bug_line` is where rnnlint must report it
 (rules.md: the call for call errors, the offending argument for constructor errors, the
 subscript for RNN007/RNN008, the consumer's call for RNN009) and, for bugs torch raises on,
 `raise_line` is the program line torch raises from.
@@ -30,7 +30,7 @@ from typing import Optional
 SEQUENCE_KINDS = ("RNN", "LSTM", "GRU")
 CELL_KINDS = ("RNNCell", "LSTMCell", "GRUCell")
 KINDS = SEQUENCE_KINDS + CELL_KINDS
-STYLES = ("inline", "constants", "class", "embedding", "reshape")
+STYLES = ("inline", "constants", "class", "embedding", "reshape", "function")
 IMPORT_STYLES = ("nn-alias", "from-torch-nn", "import-torch-nn", "from-nn-names", "from-nn-alias",
                  "modules-rnn", "torch-alias", "subclass")
 
@@ -652,25 +652,44 @@ class _Writer:
             expr, features = self.summary_expr(out, h_n)
             setup.append((f"head = {self.nn('Linear')}({self.head_in(features)}, "
                           f"{self.const('NUM_CLASSES', self.classes)})", ()))
-        body: Rows = []
+        # the function style runs the rest in `def main()` (the model a global), or hands the
+        # model, input and state to `def step(model, x, ...)`
+        wrap = r.choice(["main", "step"] if not self.loop else ["main"]) if self.style == "function" else ""
+        callee = "model" if wrap == "step" else var
+        data: Rows = []
+        calls: Rows = []
         if self.loop:
-            body.append((f"seq = {self.input_expr()}", ()))
+            data.append((f"seq = {self.input_expr()}", ()))
             state, hx = self.module_state()
-            body += state + self.loop_rows("", var, "seq", hx)
+            data += state
+            calls += self.loop_rows("", var, "seq", hx)
+            params = []
         else:
             x = r.choice(["x", "inputs", "src", "signal"])
-            body.append((f"{x} = {self.input_expr()}", ()))
-            args = x
+            data.append((f"{x} = {self.input_expr()}", ()))
+            args, params = x, [x]
             if self.state == "module":
                 state, hx = self.module_state()
-                body += state
+                data += state
+                params += [text.split(" = ")[0] for text, _ in state]
                 args = f"{x}, hx={hx}" if r.random() < 0.15 else f"{x}, {hx}"
-            body.append((f"{lhs} = {var}({args})", ("call",)))
+            calls.append((f"{lhs} = {callee}({args})", ("call",)))
+        result = out
         if self.summary != "none":
+            result = "logits"
             if r.random() < 0.5:
-                body += [(f"summary = {expr}", ("summary",)), ("logits = head(summary)", ("head",))]
+                calls += [(f"summary = {expr}", ("summary",)), ("logits = head(summary)", ("head",))]
             else:
-                body.append((f"logits = head({expr})", ("summary", "head")))
+                calls.append((f"logits = head({expr})", ("summary", "head")))
+        if wrap == "main":
+            body = [("", ()), ("", ()), ("def main():", ())] + [(f"    {t}", m) for t, m in data + calls] + [
+                (f"    return {result}", ()), ("", ()), ("", ()), ("main()", ())]
+        elif wrap == "step":
+            body = [("", ()), ("", ()), (f"def step(model, {', '.join(params)}):", ())] + [
+                (f"    {t}", m) for t, m in calls] + [(f"    return {result}", ()), ("", ()), ("", ())] + data + [
+                (f"y = step({var}, {', '.join(params)})", ())]
+        else:
+            body = data + calls
         names = [self.kind] + (["Linear"] if self.summary != "none" else [])
         header = self.header(names)
         return header + setup + body, len(header) + len(setup)
