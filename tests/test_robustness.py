@@ -175,3 +175,44 @@ def test_nothing_in_the_linted_tree_runs(tmp_path: Path) -> None:
     assert code == 1, err
     assert [(f["filename"], f["code"]) for f in findings] == [(os.path.join("pkg", "train.py"), "RNN001")]
     assert not marker.exists(), marker.read_text()
+
+
+try:
+    import hypothesmith
+    from hypothesis import HealthCheck, given, settings
+except ImportError:  # hypothesmith is in the test extra; without it these two tests skip
+    hypothesmith = None
+
+
+def _everything(tree: object, imported: frozenset[str] = frozenset()) -> object:
+    from rnnlint.static import prefilter
+
+    defs = frozenset(range(sum(isinstance(s, prefilter.DEFS) for s in tree.body)))  # type: ignore[attr-defined]
+    return prefilter.Relevance(defs, defs, True)
+
+
+def _walk_everything(source: str) -> None:
+    """Lint `source` with the prefilter open, so the interpreter walks every statement and def
+    of it; a bug in rnnlint raises. Code that names no RNN gets no finding but RNN000."""
+    from rnnlint.static import engine
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "relevance", _everything)
+        findings = engine.lint_source(source, "random.py")
+    assert all(f.code == "RNN000" for f in findings) and len(findings) <= 1, findings
+
+
+if hypothesmith is not None:
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hypothesmith.from_grammar())
+    def test_random_grammatical_programs_walked_in_full(source: str) -> None:
+        _walk_everything(source)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hypothesmith.from_node())
+    def test_random_syntax_trees_walked_in_full(source: str) -> None:
+        _walk_everything(source)
+else:
+    @pytest.mark.skip(reason="hypothesmith is not installed (pip install -e '.[test]')")
+    def test_random_programs_walked_in_full() -> None:
+        raise AssertionError("skipped")
