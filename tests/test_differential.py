@@ -54,11 +54,7 @@ class Disagreement(AssertionError):
 
 # Disagreements this test found that the analyzer does not resolve yet. Each is a strict xfail
 # on exactly those programs: the day the analyzer is fixed, they pass and the test says so.
-KNOWN: list[tuple[Callable[[Program], bool], str]] = [
-    (lambda p: p.bug == "RNN009" and p.loop,
-     "RNN009 is missed on a cell's state carried through a for loop: after the loop the state is "
-     "joined with h0 (the loop may not run), and the join drops the tag that says it is a cell's output"),
-]
+KNOWN: list[tuple[Callable[[Program], bool], str]] = []
 
 
 @dataclass

@@ -41,6 +41,23 @@ _TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps"
                          "seq_size", "lookback", "bptt"})
 
 
+def _leaves_early(body: cst.CSTNode) -> bool:
+    """True when a loop body holds a break or continue (a nested loop's counts too)."""
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Break(self, node: cst.Break) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Continue(self, node: cst.Continue) -> None:
+            nonlocal found
+            found = True
+
+    body.visit(Finder())
+    return found
+
+
 class Budget(Exception):
     """The per-file work bound was reached: stop analysing quietly."""
 
@@ -405,20 +422,58 @@ class Interpreter:
 
     def exec_loop(self, stmt: Union[cst.For, cst.While], env: Env, frame: Frame) -> bool:
         before = env.copy()
+        once = False
         if isinstance(stmt, cst.For):
-            self.assign(stmt.target, self.iter_element(self.eval(stmt.iter, env)), env)
+            iterable = self.eval(stmt.iter, env)
+            # a break or continue may leave the first pass before it changes anything
+            once = not _leaves_early(stmt.body) and self.runs_at_least_once(stmt.iter, iterable, env)
+            self.assign(stmt.target, self.iter_element(iterable), env)
         else:
             self.eval(stmt.test, env)
         self.exec_block(stmt.body, env, frame)
         after = env.copy()
-        # the body may run zero or more times: what it changed is only known to be one of both
-        env.absorb(before, after)
-        for name in set(after.vars) - set(before.vars):
-            env.vars[name] = after.vars[name] if isinstance(after.vars[name], (RNNModuleV, LayerV, FunctionV,
-                                                                                 ClassV)) else TOP
+        if once:
+            # after one pass or more: the state is one of the first pass's and a later pass's;
+            # the second pass only tells that state, its findings are not kept (the loop may stop at one)
+            findings, pending = dict(self.findings), dict(self.pending)
+            again = after.copy()
+            if isinstance(stmt, cst.For):
+                self.assign(stmt.target, self.iter_element(iterable), again)
+            self.exec_block(stmt.body, again, frame)
+            self.findings, self.pending = findings, pending
+            env.absorb(after, again)
+        else:
+            # the body may run zero or more times: what it changed is only known to be one of both
+            env.absorb(before, after)
+            for name in set(after.vars) - set(before.vars):
+                env.vars[name] = after.vars[name] if isinstance(after.vars[name], (RNNModuleV, LayerV, FunctionV,
+                                                                                     ClassV)) else TOP
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, env, frame)
         return True
+
+    def runs_at_least_once(self, node: cst.BaseExpression, iterable: Value, env: Env) -> bool:
+        """True when a for loop over `node` is proved to run its body: `range(n)` with a known
+        n >= 1, a non-empty literal sequence, a tensor whose first dimension is known >= 1."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and env.lookup(node.func.value) is None:
+            args = node.args
+            if node.func.value == "enumerate" and args and args[0].keyword is None and not args[0].star:
+                return self.runs_at_least_once(args[0].value, self.eval(args[0].value, env), env)
+            if node.func.value == "range" and 1 <= len(args) <= 2 and all(a.keyword is None and not a.star for a in args):
+                bounds = [self.eval(a.value, env) for a in args]
+                if not all(isinstance(b, IntV) and b.dim.value is not None for b in bounds):
+                    return False
+                values = [b.dim.value for b in bounds if isinstance(b, IntV)]
+                start, stop = (0, values[0]) if len(values) == 1 else (values[0], values[1])
+                return stop > start
+            return False
+        if isinstance(iterable, SeqV):
+            return bool(iterable.items)
+        if isinstance(iterable, TensorV) and iterable.shape is not None and iterable.shape.rank_known \
+                and iterable.shape.dims:
+            first = iterable.shape.dims[0].value
+            return first is not None and first >= 1
+        return False
 
     def iter_element(self, value: Value) -> Value:
         if isinstance(value, LoaderV):
