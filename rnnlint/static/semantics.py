@@ -768,7 +768,16 @@ TENSOR_METHODS: dict[str, Handler] = {
     "mean": reduce_dim,
     **{n: same for n in ("contiguous", "to", "cuda", "cpu", "detach", "clone", "requires_grad_", "type_as",
                          "relu", "tanh", "sigmoid", "exp", "log", "abs", "pin_memory", "detach_", "zero_",
-                         "fill_", "masked_fill", "clamp", "softmax", "log_softmax", "neg")},
+                         "fill_", "masked_fill", "clamp", "softmax", "log_softmax", "neg", "sqrt", "rsqrt",
+                         "reciprocal", "sin", "cos", "square", "sign", "round", "floor", "ceil", "trunc",
+                         "nan_to_num", "clamp_min", "clamp_max", "share_memory_")},
+    # same shape, but the steps are reordered or mixed: no longer an RNN output's layout
+    **{n: untagged_same for n in ("cumsum", "cumprod", "flip", "roll")},
+    # in-place ops return the tensor itself, whatever they broadcast from
+    **{n: same for n in ("normal_", "uniform_", "random_", "bernoulli_", "exponential_", "cauchy_",
+                         "log_normal_", "geometric_", "copy_", "clamp_", "masked_fill_", "add_", "sub_",
+                         "mul_", "div_", "neg_", "abs_", "relu_", "tanh_", "sigmoid_", "exp_", "log_",
+                         "sqrt_", "pow_", "fmod_", "remainder_", "index_fill_", "scatter_")},
     **{n: _with_dtype(d) for n, d in (("float", "torch.float32"), ("double", "torch.float64"),
                                       ("half", "torch.float16"), ("long", "torch.int64"), ("int", "torch.int32"),
                                       ("bfloat16", "torch.bfloat16"))},
