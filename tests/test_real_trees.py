@@ -81,7 +81,7 @@ def _python_refuses(path: Path) -> bool:
     return False
 
 
-def _everything(tree: object, imported: frozenset[str] = frozenset()) -> prefilter.Relevance:
+def _everything(tree: object, source: str, imported: frozenset[str] = frozenset()) -> prefilter.Relevance:
     defs = frozenset(range(sum(isinstance(s, prefilter.DEFS) for s in tree.body)))  # type: ignore[attr-defined]
     return prefilter.Relevance(defs, defs, True)
 

@@ -184,7 +184,7 @@ except ImportError:  # hypothesmith is in the test extra; without it these two t
     hypothesmith = None
 
 
-def _everything(tree: object, imported: frozenset[str] = frozenset()) -> object:
+def _everything(tree: object, source: str, imported: frozenset[str] = frozenset()) -> object:
     from rnnlint.static import prefilter
 
     defs = frozenset(range(sum(isinstance(s, prefilter.DEFS) for s in tree.body)))  # type: ignore[attr-defined]

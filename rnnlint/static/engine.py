@@ -62,7 +62,7 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     if isinstance(tree, Diagnostic):
         return [tree]
     directory = real.resolve().parent if real is not None else None
-    relevant = relevance(tree, sibling_import_names(tree, directory))
+    relevant = relevance(tree, source, sibling_import_names(tree, directory))
     if not relevant.any_code:
         return []
     import libcst

@@ -20,7 +20,6 @@ from typing import Optional
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
                     "pad_packed_sequence", "pack_sequence", "pad_sequence"})
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
 
 
 # An RNN name in call or base position (`nn.LSTM(`, `class M(nn.GRU)`), imported under an alias,
@@ -51,20 +50,58 @@ def _file_mentions_rnn(path: str) -> bool:
     """Whether an imported file builds or subclasses an RNN (`nn.LSTM(`, `class M(nn.GRU)`)."""
     try:
         with open(path, "rb") as f:
-            return _BUILDS_RNN.search(f.read(2_000_000)) is not None
+            data = f.read(2_000_000)
     except OSError:
         return False
+    return any(word in data for word in (b"RNN", b"LSTM", b"GRU")) and _BUILDS_RNN.search(data) is not None
+
+
+_IMPORT_LINE = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ \t]+([\w.]+))")
 
 
 def imported_files(data: bytes, directory: Path) -> list[Path]:
     """Files beside `directory` (or in its parent packages) that the source imports."""
     found: list[Path] = []
-    for match in _IMPORT.finditer(data):
-        spec = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
-        hit = _resolve(spec, str(directory))
-        if hit is not None:
-            found.append(hit)
+    seen_lines: set[int] = set()
+    at = data.find(b"import")
+    while at != -1:
+        # only the line an `import` word is on is matched: a bytes search, then one anchored match
+        line = data.rfind(b"\n", 0, at) + 1
+        if line not in seen_lines:
+            seen_lines.add(line)
+            match = _IMPORT_LINE.match(data, line)
+            if match is not None:
+                spec = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
+                hit = _resolve(spec, str(directory))
+                if hit is not None:
+                    found.append(hit)
+        at = data.find(b"import", at + 6)
     return found
+
+
+MAX_PARENTS = 3  # an absolute import may name a module up to three folders above the importer
+# a folder that holds one of these is a project's (or an environment's) root: imports do not
+# resolve above it, so linting a library never reads the stdlib or another package as its own
+_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+
+
+@lru_cache(maxsize=4096)
+def import_roots(directory: str) -> tuple[str, ...]:
+    """Where an absolute import from a module in `directory` may be found: the folder and its
+    parents, up to MAX_PARENTS, stopping at a project root or an installed-packages folder."""
+    roots = [directory]
+    while len(roots) <= MAX_PARENTS and not _is_root(roots[-1]):
+        parent = os.path.dirname(roots[-1])
+        if parent == roots[-1]:
+            break
+        roots.append(parent)
+    return tuple(roots)
+
+
+def _is_root(directory: str) -> bool:
+    if os.path.basename(directory) in ("site-packages", "dist-packages"):
+        return True
+    return any(os.path.exists(os.path.join(directory, marker)) for marker in _ROOT_MARKERS)
 
 
 @lru_cache(maxsize=16384)
@@ -73,16 +110,13 @@ def _resolve(spec: str, directory: str) -> Optional[Path]:
     parts = [p for p in spec.lstrip(".").split(".") if p]
     if not parts or parts[0] in _NOT_LOCAL:
         return None
-    base = directory
-    for _ in range(max(dots - 1, 0)):
-        base = os.path.dirname(base)
-    roots = [base]
-    if not dots:
-        for _ in range(MAX_PARENTS):
-            parent = os.path.dirname(roots[-1])
-            if parent == roots[-1]:
-                break
-            roots.append(parent)
+    if dots:
+        base = directory
+        for _ in range(dots - 1):
+            base = os.path.dirname(base)
+        roots: tuple[str, ...] = (base,)
+    else:
+        roots = import_roots(directory)
     rel = os.path.join(*parts)
     for root in roots:
         for candidate in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
@@ -91,7 +125,6 @@ def _resolve(spec: str, directory: str) -> Optional[Path]:
     return None
 
 
-MAX_PARENTS = 2  # an absolute import may name a module up to two folders above the importer
 _NOT_LOCAL = frozenset({"torch", "numpy", "typing", "os", "sys", "collections", "functools", "itertools",
                         "math", "re", "abc", "dataclasses", "argparse", "logging", "warnings", "__future__"})
 
@@ -114,20 +147,21 @@ class Relevance:
     any_code: bool  # some real code (not text) refers to an RNN, here or through imports
 
 
-def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) -> Relevance:
+def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = frozenset()) -> Relevance:
     """Stage 2: the top-level defs that build, call or subclass an RNN (a name in call or base
     position: a mention as data, like a dict key, does not count), or that refer to defs that
     do (a fixpoint)."""
-    defs = [s for s in tree.body if isinstance(s, DEFS)]
-    uses = [_uses_in(d) for d in defs]
+    uses = _Uses(tree.body, source)
+    def_index = [i for i, s in enumerate(tree.body) if isinstance(s, DEFS)]  # a def's order -> its statement
+    defs = [tree.body[i] for i in def_index]
     calls = [s for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]  # x = f(...)
     wanted = set(imported_names) | _aliases(tree)
     relevant: set[int] = set()
     changed = True
     while changed:
         changed = False
-        for i, (d, (active, names)) in enumerate(zip(defs, uses)):
-            if i not in relevant and (active & _NAMES or names & wanted):
+        for i, d in enumerate(defs):
+            if i not in relevant and uses.refers(def_index[i], wanted):
                 relevant.add(i)
                 wanted.add(d.name)
                 changed = True
@@ -140,11 +174,12 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
                     wanted |= bound
                     changed = True
     kept = set(relevant)
-    needed = set().union(*(uses[i][1] for i in relevant)) if relevant else set()
+    needed = set().union(*(uses.of(def_index[i])[1] for i in relevant)) if relevant else set()
+    module_code = [i for i, s in enumerate(tree.body) if not isinstance(s, DEFS)]
     if wanted:  # module-level code that hands an RNN to a def (`step(rnn, x)`) runs that def
-        for stmt in tree.body:
-            if not isinstance(stmt, DEFS):
-                active, names = _uses_in(stmt)
+        for i in module_code:
+            if uses.may_name(i, wanted):
+                active, names = uses.of(i)
                 if names & wanted:
                     needed |= active
     changed = True
@@ -153,14 +188,44 @@ def relevance(tree: ast.Module, imported_names: frozenset[str] = frozenset()) ->
         for i, d in enumerate(defs):
             if i not in kept and d.name in needed:
                 kept.add(i)
-                needed |= uses[i][1]
+                needed |= uses.of(def_index[i])[1]
                 changed = True
-    any_code = bool(relevant)
-    for stmt in tree.body:
-        if not any_code and not isinstance(stmt, DEFS):
-            active, names = _uses_in(stmt)
-            any_code = bool(active & _NAMES or names & wanted)
+    any_code = bool(relevant) or any(uses.refers(i, wanted) for i in module_code)
     return Relevance(frozenset(relevant), frozenset(kept), any_code)
+
+
+_WORD = re.compile(r"[^\W\d]\w*")
+
+
+class _Uses:
+    """The names each top-level statement uses, from its ast. The words of its text (names,
+    but also prose) come first: a statement whose text lacks every name asked about cannot use
+    one, and its ast is never walked, which is most of a big module's."""
+
+    def __init__(self, body: list[ast.stmt], source: str) -> None:
+        self.body = body
+        self.lines = source_lines(source)
+        self.words: dict[int, frozenset[str]] = {}
+        self.walked: dict[int, tuple[set[str], set[str]]] = {}
+
+    def may_name(self, i: int, names: set[str]) -> bool:
+        if i not in self.words:
+            stmt = self.body[i]
+            text = "\n".join(self.lines[_first_line(stmt) - 1:stmt.end_lineno or stmt.lineno])
+            self.words[i] = frozenset(_WORD.findall(text))
+        return not self.words[i].isdisjoint(names) or not self.words[i].isdisjoint(_NAMES)
+
+    def of(self, i: int) -> tuple[set[str], set[str]]:
+        if i not in self.walked:
+            self.walked[i] = _uses_in(self.body[i])
+        return self.walked[i]
+
+    def refers(self, i: int, wanted: set[str]) -> bool:
+        """Statement `i` calls or subclasses an RNN, or names something in `wanted`."""
+        if not self.may_name(i, wanted):
+            return False
+        active, names = self.of(i)
+        return bool(active & _NAMES or names & wanted)
 
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # what can be blanked out
@@ -172,7 +237,8 @@ def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]
     LibCST parses only what the analysis reads and every position stays the same; with the
     matching ast and the defs actually kept (a def sharing a line with the next statement
     stays)."""
-    lines = source.split("\n")  # ast counts lines by "\n"; str.splitlines would split more
+    parts = _LINE_END.split(source)  # lines and their ends, alternating
+    lines, ends = parts[0::2], parts[1::2] + [""]
     body: list[ast.stmt] = []
     left: set[int] = set()
     index = 0
@@ -187,7 +253,18 @@ def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]
                 continue
             left.add(i)
         body.append(stmt)
-    return "\n".join(lines), ast.Module(body=body, type_ignores=tree.type_ignores), frozenset(left)
+    return "".join(a + b for a, b in zip(lines, ends)), ast.Module(body=body, type_ignores=tree.type_ignores), \
+        frozenset(left)
+
+
+# ast numbers lines as the tokenizer does: "\r\n", "\r" and "\n" each end one (str.splitlines
+# would split at more characters, str.split("\n") at fewer)
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+
+
+def source_lines(source: str) -> list[str]:
+    """The lines of `source`, numbered as ast numbers them (from 0)."""
+    return _LINE_END.split(source)[0::2]
 
 
 def _first_line(stmt: ast.stmt) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -12,12 +13,13 @@ from typing import Optional
 import libcst as cst
 
 from .interpreter import ModuleInfo
+from .prefilter import import_roots
 
-MAX_PARENTS = 3  # how far up an absolute import may be looked for (a package root)
 MAX_BYTES = 2_000_000
+_DATACLASS = re.compile(rb"@(?:dataclasses\.)?dataclass\b")  # a config class sizes may come from
 
 
-@lru_cache(maxsize=16)  # parsed trees are large: keep a few
+@lru_cache(maxsize=32)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
         from .engine import decode, parse_ast
@@ -25,7 +27,7 @@ def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Modu
 
         data = Path(real).read_bytes()
         # only files that can define an RNN model or a config are worth reading
-        if len(data) > MAX_BYTES or (len(data) > 8_000 and not mentions_rnn(data) and b"dataclass" not in data):
+        if len(data) > MAX_BYTES or (len(data) > 8_000 and not mentions_rnn(data) and not _DATACLASS.search(data)):
             return None
         source = decode(data)
         tree = parse_ast(source, real)
@@ -33,7 +35,7 @@ def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Modu
             return None
         if len(data) > 8_000:
             # a big module is read for its RNN models, configs and constants only
-            keep = relevance(tree).kept | {i for i, d in enumerate(s for s in tree.body if isinstance(s, DEFS))
+            keep = relevance(tree, source).kept | {i for i, d in enumerate(s for s in tree.body if isinstance(s, DEFS))
                                            if any("dataclass" in ast.unparse(dec) for dec in d.decorator_list)}
             source, tree, _ = reduced_source(source, tree, frozenset(keep))
         return source, cst.parse_module(source), tree
@@ -57,7 +59,7 @@ class SiblingLoader:
         if level:
             roots = [base.parents[level - 2] if level >= 2 and len(base.parents) >= level - 1 else base]
         else:
-            roots = [base, *list(base.parents)[:MAX_PARENTS]]
+            roots = [Path(r) for r in import_roots(str(base))]
         for root in roots:
             for candidate in (root.joinpath(*parts).with_suffix(".py") if parts else None,
                               root.joinpath(*parts, "__init__.py")):
