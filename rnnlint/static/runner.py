@@ -12,11 +12,9 @@ from typing import Iterator, Optional, Sequence
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover
-from .engine import FileResult, lint_file, read_source
-from .notebook import program_bytes
-from .prefilter import may_matter
+from .engine import FileResult, lint_file
 
-PARALLEL_MIN = 64  # fewer files to parse than this are linted in-process: a pool costs more to start
+PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
 
 
@@ -74,24 +72,12 @@ def _lint_one(item: tuple[Path, str]) -> FileResult:
     return lint_file(*item)
 
 
-def _needs_parse(path: Path) -> bool:
-    """Stage 1 of the prefilter, in the parent: only files that can matter go to workers."""
-    try:
-        return may_matter(program_bytes(path, read_source(path)), path)
-    except OSError:
-        return True  # the engine reports why it cannot be read
-
-
 def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[FileResult]:
-    """Results in the order of `todo`. Stage 1 runs here once; only the files that can matter
-    are linted, on a pool when there are enough of them to pay for its start."""
-    candidates = [item for item in todo if _needs_parse(item[0])]
-    wanted = set(id(item) for item in candidates)
+    """Results in the order of `todo`. Each file goes through the prefilter first, so most are
+    read and dropped; a big run spreads that and the parsing over a pool."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(candidates) < PARALLEL_MIN:
-        parsed: Iterator[FileResult] = map(_lint_one, candidates)
-        for item in todo:
-            yield next(parsed) if id(item) in wanted else FileResult(item[1])
+    if workers <= 1 or len(todo) < PARALLEL_MIN:
+        yield from map(_lint_one, todo)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -100,9 +86,7 @@ def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[Fil
     # memory stays bounded by the files in flight, not by the tree
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        parsed = pool.map(_lint_one, candidates, chunksize=max(1, min(8, len(candidates) // (workers * 8))))
-        for item in todo:
-            yield next(parsed) if id(item) in wanted else FileResult(item[1])
+        yield from pool.map(_lint_one, todo, chunksize=max(1, min(16, len(todo) // (workers * 16))))
 
 
 class _Progress:
