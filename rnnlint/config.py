@@ -56,6 +56,8 @@ class Config:
 
     def is_excluded(self, path: Path) -> bool:
         """True when `path` itself (not its parents) matches an `exclude` glob."""
+        if not self.exclude:
+            return False
         rel = self.relative(path)
         return any(glob_matches(pattern, rel) for pattern in self.exclude)
 

@@ -47,25 +47,39 @@ def _force_excluded(path: Path, config: Config) -> bool:
     return any(config.is_excluded(p) or (p.is_dir() and skipped_dir(p)) for p in chain)
 
 
-def _walk(folder: Path, config: Config, errors: list[str]) -> Iterable[Path]:
-    def report(exc: OSError) -> None:
-        errors.append(f"{exc.filename}: {exc.strerror}")
-
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=report):
-        base = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not (skipped_dir(base / d) or config.is_excluded(base / d)))
-        for name in sorted(filenames):
-            if name.endswith(SOURCE_SUFFIXES) and not config.is_excluded(base / name):
-                yield base / name
+def _walk(folder: Path, config: Config, errors: list[str]) -> Iterable[tuple[Path, str]]:
+    """The source files under `folder`, each with its real path. A walk does not follow
+    symlinked folders, so only a symlinked file needs resolving: the others lie where the
+    folder's real path says (one realpath per run, not one per file)."""
+    real_root = os.path.realpath(folder)
+    stack = [(folder, real_root)]
+    while stack:
+        directory, real = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(f"{exc.filename}: {exc.strerror}")
+            continue
+        folders = []
+        for entry in entries:
+            path = directory / entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not (entry.is_symlink() or skipped_dir(path) or config.is_excluded(path)):
+                    folders.append((path, os.path.join(real, entry.name)))
+            elif entry.name.endswith(SOURCE_SUFFIXES) and not config.is_excluded(path):
+                yield path, os.path.realpath(path) if entry.is_symlink() else os.path.join(real, entry.name)
+        stack.extend(reversed(folders))  # depth first, in name order, as os.walk with sorted names
 
 
 def discover(paths: Iterable[str], config: Config) -> Discovery:
     """The files to lint, sorted by shown path, each once (by its real path)."""
     found: dict[str, tuple[Path, str]] = {}
     errors: list[str] = []
-
-    def add(path: Path) -> None:
-        found.setdefault(os.path.realpath(path), (path, str(path)))
 
     for arg in paths:
         path = Path(arg)
@@ -74,8 +88,8 @@ def discover(paths: Iterable[str], config: Config) -> Discovery:
         elif config.force_exclude and _force_excluded(path, config):
             continue
         elif path.is_dir():  # a folder named `x.py` is still a folder
-            for file in _walk(path, config, errors):
-                add(file)
-        else:
-            add(path)  # a broken symlink too: the engine reports it as unreadable (RNN000)
+            for file, real in _walk(path, config, errors):
+                found.setdefault(real, (file, str(file)))
+        else:  # a broken symlink too: the engine reports it as unreadable (RNN000)
+            found.setdefault(os.path.realpath(path), (path, str(path)))
     return Discovery(sorted(found.values(), key=lambda item: item[1]), errors)
