@@ -283,21 +283,37 @@ def _aliases(tree: ast.Module) -> set[str]:
     return found
 
 
+_LEAVES = (ast.Constant, ast.expr_context)  # nothing named below them
+
+
 def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
-    """(names in call or base position, every name referred to) inside `node`."""
+    """(names in call or base position, every name referred to) inside `node`. A walk by hand:
+    ast.walk visits every leaf through generators, and this runs on whole classes."""
     active: set[str] = set()
     names: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name):
-            names.add(sub.id)
-        elif isinstance(sub, ast.Attribute):
-            names.add(sub.attr)
-        elif isinstance(sub, ast.Call):
-            active.add(_last_name(sub.func))
-        elif isinstance(sub, ast.ClassDef):
-            active.update(_last_name(b) for b in sub.bases)
-        elif isinstance(sub, ast.alias) and sub.asname:
-            active.add(sub.name.split(".")[-1])  # `from torch.nn import LSTM as L`: L is called
+    stack = [node]
+    while stack:
+        sub = stack.pop()
+        kind = type(sub)
+        if kind is ast.Name:
+            names.add(sub.id)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Attribute:
+            names.add(sub.attr)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            active.add(_last_name(sub.func))  # type: ignore[attr-defined]
+        elif kind is ast.ClassDef:
+            active.update(_last_name(b) for b in sub.bases)  # type: ignore[attr-defined]
+        elif kind is ast.alias:
+            if sub.asname:  # type: ignore[attr-defined]
+                active.add(sub.name.split(".")[-1])  # type: ignore[attr-defined]  # `import LSTM as L`: L is called
+            continue
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.append(value)
     return active, names
 
 

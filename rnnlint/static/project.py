@@ -35,9 +35,12 @@ def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Modu
             return None
         if len(data) > 8_000:
             # a big module is read for its RNN models, configs and constants only
-            keep = relevance(tree, source).kept | {i for i, d in enumerate(s for s in tree.body if isinstance(s, DEFS))
-                                           if any("dataclass" in ast.unparse(dec) for dec in d.decorator_list)}
-            source, tree, _ = reduced_source(source, tree, frozenset(keep))
+            relevant = relevance(tree, source)
+            configs = {i for i, d in enumerate(s for s in tree.body if isinstance(s, DEFS))
+                       if any("dataclass" in ast.unparse(dec) for dec in d.decorator_list)}
+            if not relevant.any_code and not configs:  # @dataclass was only in the text
+                return None
+            source, tree, _ = reduced_source(source, tree, frozenset(relevant.kept | configs))
         return source, cst.parse_module(source), tree
     except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):
         return None
