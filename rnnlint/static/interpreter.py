@@ -22,6 +22,8 @@ from ..diagnostic import Diagnostic
 from .. import rules
 from . import semantics
 from .names import MODULE_BASE, canonical, rnn_kind
+from .positions import LinePositions, line_numbers
+from .prefilter import source_lines
 from .semantics import CallArgs
 from .suppress import apply_noqa
 from .values import (
@@ -96,8 +98,9 @@ class ModuleInfo:
     """A parsed file: its path (as displayed), source, tree and positions.
 
     Positions cost a codegen pass. With the stdlib `ast` of the same source, which knows where
-    each top-level statement starts, only the statements that hold a reported or described
-    node are generated; without it (or if the two trees disagree) the whole module is."""
+    each statement starts, only the statement line that holds a reported or described node is
+    generated (see `positions`), else its top-level statement; without it (or if the two trees
+    disagree) the whole module is."""
 
     def __init__(self, path: str, source: str, module: cst.Module, tree: Optional[ast.Module] = None) -> None:
         self.path = path
@@ -106,7 +109,11 @@ class ModuleInfo:
         self.tree = tree
         self._positions: Optional[Mapping[cst.CSTNode, CodeRange]] = None
         self._starts: Optional[list[int]] = None
+        self._ast_index: list[int] = []  # the ast statement each top-level statement starts with
         self._statements: dict[int, Mapping[cst.CSTNode, CodeRange]] = {}
+        self._line_numbers: dict[int, dict[int, int]] = {}
+        self._lines: dict[int, Optional[LinePositions]] = {}
+        self._source_lines: Optional[list[str]] = None
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
@@ -114,19 +121,39 @@ class ModuleInfo:
             self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         return self._positions
 
-    def position(self, node: cst.CSTNode, top: Optional[int]) -> Optional[CodeRange]:
-        """Where `node` is; `top` is the index of the top-level statement that holds it."""
+    def position(self, node: cst.CSTNode, top: Optional[int], line: Optional[cst.SimpleStatementLine] = None
+                 ) -> Optional[CodeRange]:
+        """Where `node` is; `top` is the index of the top-level statement that holds it, `line`
+        the statement line, when the node is in one."""
         starts = self.statement_starts()
-        if top is not None and starts is not None and top < len(starts):
-            if top not in self._statements:
-                stmt = self.module.body[top]
-                alone = self.module.with_changes(body=[stmt.with_changes(leading_lines=())], header=(), footer=())
-                self._statements[top] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-            pos = self._statements[top].get(node)
+        if top is None or starts is None or top >= len(starts):
+            return self.positions.get(node)
+        if line is not None:
+            pos = self.line_position(node, top, line)
             if pos is not None:
-                shift = starts[top] - 1
-                return CodeRange((pos.start.line + shift, pos.start.column), (pos.end.line + shift, pos.end.column))
+                return pos
+        if top not in self._statements:
+            stmt = self.module.body[top]
+            alone = self.module.with_changes(body=[stmt.with_changes(leading_lines=())], header=(), footer=())
+            self._statements[top] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        pos = self._statements[top].get(node)
+        if pos is not None:
+            shift = starts[top] - 1
+            return CodeRange((pos.start.line + shift, pos.start.column), (pos.end.line + shift, pos.end.column))
         return self.positions.get(node)
+
+    def line_position(self, node: cst.CSTNode, top: int, line: cst.SimpleStatementLine) -> Optional[CodeRange]:
+        if id(line) not in self._lines:
+            if top not in self._line_numbers:
+                assert self.tree is not None  # statement_starts() succeeded
+                self._line_numbers[top] = line_numbers(self.module.body[top], self.tree.body[self._ast_index[top]])
+            first = self._line_numbers[top].get(id(line))
+            if self._source_lines is None:
+                self._source_lines = source_lines(self.source)
+            self._lines[id(line)] = None if first is None else LinePositions.of(
+                self.module, line, first, self._source_lines)
+        found = self._lines[id(line)]
+        return found.get(node) if found is not None else None
 
     def statement_starts(self) -> Optional[list[int]]:
         """First line of each top-level statement (decorators included), from the ast."""
@@ -137,12 +164,16 @@ class ModuleInfo:
                     break
                 first = body[j]
                 starts.append(min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])]))
+                self._ast_index.append(j)
                 j += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
             self._starts = starts if j == len(body) and len(starts) == len(self.module.body) else None
             if self._starts is None:
                 self.tree = None  # the trees disagree: use the whole-module pass
         return self._starts
 
+
+# where a node was met: its module, top-level statement, and statement line (if in one)
+Where = tuple[ModuleInfo, Optional[int], Optional[cst.SimpleStatementLine]]
 
 _PRINTER = cst.Module(body=[])
 
@@ -159,12 +190,13 @@ class Interpreter:
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, tuple[ModuleInfo, Optional[int]], tuple[str, ...]]] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[str, ...]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
-        self.call_sites: list[tuple[cst.CSTNode, ModuleInfo, Optional[int]]] = []  # each running call, where
+        self.call_sites: list[tuple[cst.CSTNode, Where]] = []  # each running call, where
         self.top: Optional[int] = None  # the top-level statement of self.current being read
+        self.line: Optional[cst.SimpleStatementLine] = None  # the statement line being read, if any
         self.uncertain = 0  # depth of `if` branches whose condition is not known
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
@@ -175,9 +207,12 @@ class Interpreter:
 
     # ------------------------------------------------------------------ positions and reports
 
-    def line_of(self, node: cst.CSTNode) -> Lazy:
-        info, top = self.current, self.top
-        return Lazy(lambda: str((info.position(node, top) or _NOWHERE).start.line))
+    def here(self) -> Where:
+        return self.current, self.top, self.line
+
+    def line_of(self, node: cst.CSTNode, where: Optional[Where] = None) -> Lazy:
+        info, top, line = where or self.here()
+        return Lazy(lambda: str((info.position(node, top, line) or _NOWHERE).start.line))
 
     def describe_call(self, node: cst.Call) -> Lazy:
         line = self.line_of(node)
@@ -188,9 +223,9 @@ class Interpreter:
         return Lazy(text)
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
-                         where: Optional[tuple[ModuleInfo, Optional[int]]] = None, facts: tuple[str, ...] = ()) -> None:
-        info, top = where or (self.current, self.top)
-        pos = info.position(node, top)
+                         where: Optional[Where] = None, facts: tuple[str, ...] = ()) -> None:
+        info, top, line = where or self.here()
+        pos = info.position(node, top, line)
         if pos is None:
             return
         rule = rules.BY_CODE[v.code]
@@ -199,7 +234,7 @@ class Interpreter:
         if info is not self.main:
             # code of an imported module, run with this file's values: report it at this file's
             # call that led there (the imported file's own run reports what it proves alone)
-            site = next(((s, t) for s, m, t in reversed(self.call_sites) if m is self.main), None)
+            site = next(((s, t, l) for s, (m, t, l) in reversed(self.call_sites) if m is self.main), None)
             if site is None:
                 return
             message = f"{rule.name}: in {info.path} line {pos.start.line}, {v.render(label)}"
@@ -216,8 +251,8 @@ class Interpreter:
     def call_chain(self) -> tuple[str, ...]:
         """How the analysis reached the finding: each call on the way, outermost first."""
         chain = []
-        for node, module, top in self.call_sites:
-            pos = module.position(node, top)
+        for node, (module, top, line) in self.call_sites:
+            pos = module.position(node, top, line)
             if pos is not None:
                 code = code_of(node)
                 code = code if len(code) <= 60 else code[:57] + "..."
@@ -256,7 +291,7 @@ class Interpreter:
     def exec_module(self, info: ModuleInfo) -> Env:
         env = Env()
         self.module_envs[info.path] = env
-        previous, previous_top, self.current = self.current, self.top, info
+        previous, self.current = self.here(), info
         frame = Frame()
         try:
             for i, stmt in enumerate(info.module.body):
@@ -264,7 +299,7 @@ class Interpreter:
                 if not self.exec_stmt(stmt, env, frame):
                     break
         finally:
-            self.current, self.top = previous, previous_top
+            self.current, self.top, self.line = previous
         return env
 
     def analyze_unused(self, env: Env) -> None:
@@ -323,6 +358,13 @@ class Interpreter:
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
         self.tick()
+        previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
+        try:
+            return self.exec_statement(stmt, env, frame)
+        finally:
+            self.line = previous
+
+    def exec_statement(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if not self.exec_small(small, env, frame):
@@ -632,15 +674,15 @@ class Interpreter:
         self.called.add(id(func))
         if len(self.stack) >= MAX_DEPTH or func in self.stack:
             return TOP
-        self.call_sites.append((call.node, self.current, self.top))
-        previous, previous_top = self.current, self.top
+        previous = self.here()
+        self.call_sites.append((call.node, previous))
         self.current = next((m for m in self.modules if m.path == func.path), self.current)
-        self.top = func.top
+        self.top, self.line = func.top, None
         try:
             return self.run_function(func, call, receiver)
         finally:
             self.call_sites.pop()
-            self.current, self.top = previous, previous_top
+            self.current, self.top, self.line = previous
 
     def run_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value]) -> Value:
         env = Env(func.env if func.env.parent is None else func.env)
@@ -702,7 +744,9 @@ class Interpreter:
     def bound(self, value: Value, name: str, callee: str, node: cst.Call) -> Value:
         """A known int bound to a parameter remembers where it was passed."""
         if isinstance(value, IntV) and value.dim.value is not None:
-            line = self.line_of(node)
+            # bound while the callee runs: the call itself is where its caller was
+            site = self.call_sites[-1][1] if self.call_sites and self.call_sites[-1][0] is node else None
+            line = self.line_of(node, site)
             number = value.dim.value
             return IntV(value.dim.with_origin(Lazy(lambda: f"from {callee}({name}={number}) on line {line}")))
         return value
@@ -956,7 +1000,7 @@ class Interpreter:
                 if all(i == "full" for i in rest):
                     v = contract.check_state_row(t.rnn.spec, items[0])
                     if v is not None:
-                        self.pending[id(node)] = (node, v, t.rnn.label, (self.current, self.top),
+                        self.pending[id(node)] = (node, v, t.rnn.label, self.here(),
                                                   self.output_facts(t) + self.call_chain())
             return
         spec = t.rnn.spec
