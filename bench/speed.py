@@ -7,8 +7,9 @@ the whole tree, so it runs on torch/nn only), (b) an RNN-dense tree (the fixture
 to about 100 k lines), (c) one small file as pre-commit passes it (with and without RNN code).
 TorchFix pins an older LibCST than rnnlint's tests use: give it its own environment and pass
 its executable with --torchfix.
-Each command runs `--runs` times under /usr/bin/time; the table shows median wall seconds and
-the peak memory, and the ratios rnnlint/ruff and TorchFix/rnnlint.
+Each command runs `--runs` times under /usr/bin/time, the tools taking turns round by round;
+the table shows median wall seconds and the peak memory, and the ratios rnnlint/ruff and
+TorchFix/rnnlint.
 """
 
 from __future__ import annotations
@@ -35,15 +36,20 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
     return float(wall), int(peak)
 
 
-def measure(cmd: list[str], cwd: Path, runs: int, before: object = None) -> tuple[float, int]:
-    walls, peaks = [], []
+def measure_side_by_side(tools: dict[str, tuple[list[str], object]], target: Path, cwd: Path, runs: int
+                         ) -> dict[str, tuple[float, int]]:
+    """Each tool once per round, rounds repeated: a slow spell of the machine hits all tools
+    alike, so the ratios hold even when the absolute figures drift."""
+    walls: dict[str, list[float]] = {tool: [] for tool in tools}
+    peaks: dict[str, int] = {tool: 0 for tool in tools}
     for _ in range(runs):
-        if callable(before):
-            before()
-        wall, peak = timed(cmd, cwd)
-        walls.append(wall)
-        peaks.append(peak)
-    return statistics.median(walls), max(peaks)
+        for tool, (cmd, before) in tools.items():
+            if callable(before):
+                before()
+            wall, peak = timed([*cmd, str(target)], cwd)
+            walls[tool].append(wall)
+            peaks[tool] = max(peaks[tool], peak)
+    return {tool: (statistics.median(walls[tool]), peaks[tool]) for tool in tools}
 
 
 def dense_tree(where: Path, lines: int = 100_000) -> Path:
@@ -84,14 +90,17 @@ def main() -> None:
     }
     if args.torchfix:
         tools["torchfix"] = ([args.torchfix], None)
+    # the floor under any Python tool: the interpreter starting and exiting
+    tools["python -c pass"] = ([sys.executable, "-c", "pass"], None)
     rows: dict[tuple[str, str], tuple[float, int]] = {}
     for tree_name, target in trees.items():
-        for tool, (cmd, before) in tools.items():
-            if tool == "flake8" and tree_name == "torch" or tool == "torchfix" and tree_name != "torch/nn":
-                continue  # minutes each; not peers on speed there
-            if tool == "rnnlint warm":
-                timed([*cmd, str(target)], work)  # fill the cache
-            rows[tree_name, tool] = measure([*cmd, str(target)], work, args.runs, before)
+        # flake8 on the whole torch tree and TorchFix beyond torch/nn take minutes each
+        here = {tool: spec for tool, spec in tools.items()
+                if not (tool == "flake8" and tree_name == "torch" or tool == "torchfix" and tree_name != "torch/nn"
+                        or tool == "python -c pass" and not target.is_file())}
+        timed([*here["rnnlint warm"][0], str(target)], work)  # fill the cache for the warm runs
+        for tool, figures in measure_side_by_side(here, target, work, args.runs).items():
+            rows[tree_name, tool] = figures
     print(f"{'tree':<18}{'tool':<15}{'wall s':>9}{'peak MiB':>10}")
     for (tree_name, tool), (wall, peak) in rows.items():
         print(f"{tree_name:<18}{tool:<15}{wall:>9.2f}{peak / 1024:>10.0f}")

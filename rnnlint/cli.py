@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Optional
 
@@ -154,6 +153,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:
         cli.main(args=argv, prog_name="rnnlint")
     except Exception:  # click has already turned usage errors into SystemExit
+        import traceback
+
         traceback.print_exc()
         click.echo("rnnlint: internal error (a bug in rnnlint; please report it with the traceback above)", err=True)
         sys.exit(2)

@@ -19,7 +19,6 @@ config file's folder.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -142,6 +141,8 @@ def from_table(table: dict[str, Any], source: Path) -> Config:
     extensions: dict[str, tuple] = {}
     for key, value in table.items():
         if key not in _KEYS:
+            import difflib  # only for the message
+
             close = difflib.get_close_matches(key, _KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(_KEYS)}"
             raise ConfigError(f"{source}: unknown setting {key!r}{hint}")

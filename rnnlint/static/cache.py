@@ -7,7 +7,6 @@ stored before select/ignore filtering, so changing those never needs a re-parse.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Optional
 from .. import __version__
 from ..diagnostic import Diagnostic
 from .engine import FileResult, read_source
-from .notebook import program_bytes
 from .prefilter import imported_files
 
 CACHE_DIR = ".rnnlint_cache"
@@ -40,7 +38,11 @@ def dependency_stamps(path: Path) -> Optional[tuple[Stamp, ...]]:
     if own is None:
         return None
     try:
-        data = program_bytes(path, read_source(path))  # a notebook's imports are in its cells
+        data = read_source(path)
+        if path.suffix == ".ipynb":  # a notebook's imports are in its cells
+            from .notebook import program_bytes
+
+            data = program_bytes(path, data)
     except OSError:
         return None
     deps = [s for s in (_stamp(p) for p in imported_files(data, path.parent)) if s is not None]
@@ -49,9 +51,8 @@ def dependency_stamps(path: Path) -> Optional[tuple[Stamp, ...]]:
 
 class Cache:
     def __init__(self, root: Path) -> None:
-        digest = hashlib.sha256(f"{__version__}:{_FORMAT}".encode()).hexdigest()[:16]
         self.folder = root / CACHE_DIR
-        self.file = self.folder / f"results-{digest}.pickle"
+        self.file = self.folder / f"results-{__version__}-{_FORMAT}.pickle"
         self.entries: dict[str, tuple[tuple[Stamp, ...], list[Diagnostic]]] = {}
         self.dirty = False
         try:
