@@ -22,21 +22,27 @@ _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNN
                     "pad_packed_sequence", "pack_sequence", "pad_sequence"})
 
 
-# An RNN name in call or base position (`nn.LSTM(`, `class M(nn.GRU)`), imported under an alias,
-# or a packing call: prose that only names an RNN ("an LSTM layer") does not count.
-_ACTIVE = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*[(),]|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+as\s"
+# An RNN name in call position (`nn.LSTM(`), imported under an alias, bound to a name, or a
+# packing call: prose that only names an RNN ("an LSTM layer") does not count.
+_ACTIVE = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*\(|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+as\s"
                      rb"|=\s*[\w.]*\b(?:RNN|LSTM|GRU)(?:Cell)?\s*$"
                      rb"|\bpack_(?:padded_)?sequence\s*\(|\bpad_packed_sequence\s*\(", re.MULTILINE)
+# An RNN name followed by `)` or `,` is a base class only inside `class Name(...`; elsewhere
+# (`isinstance(m, (nn.LSTM, nn.GRU))`, tables of layer types, import lists) it builds nothing
+_LISTED = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*[),]")
+_CLASS_OPEN = re.compile(rb"\bclass\s+\w+\s*\([\w.,\s\[\]=]*\Z")
 
 
 def mentions_rnn(data: bytes) -> bool:
-    """An RNN name in active position somewhere in the bytes. The regex runs only on short
+    """An RNN name in active position somewhere in the bytes. The regexes run only on short
     windows around each occurrence: most files never name an RNN, and those that do mostly
     do so in prose."""
     for word in RNN_WORDS:
         start = data.find(word)
         while start != -1:
             if _ACTIVE.search(data, max(start - 40, 0), start + len(word) + 24) is not None:
+                return True
+            if _LISTED.match(data, start) is not None and _CLASS_OPEN.search(data, max(start - 400, 0), start):
                 return True
             start = data.find(word, start + len(word))
     return False

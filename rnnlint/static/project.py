@@ -16,7 +16,8 @@ from .interpreter import ModuleInfo
 from .prefilter import import_roots
 
 MAX_BYTES = 2_000_000
-_DATACLASS = re.compile(rb"@(?:dataclasses\.)?dataclass\b")  # a config class sizes may come from
+# a config class sizes may come from (at a line start: not a mention in a docstring)
+_DATACLASS = re.compile(rb"^[ \t]*@(?:dataclasses\.)?dataclass\b", re.MULTILINE)
 
 
 @lru_cache(maxsize=32)  # parsed trees are large: keep a few
