@@ -43,7 +43,7 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         else:
             todo.append((path, shown))
     show = _Progress(len(todo)) if progress and len(todo) >= PROGRESS_MIN and sys.stderr.isatty() else None
-    for (path, shown), linted in zip(todo, _lint_all(todo, jobs)):
+    for (path, shown), linted in _lint_all(todo, jobs):
         done[shown] = linted
         if cache is not None:
             cache.put(path, shown, linted)
@@ -68,25 +68,33 @@ def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config]
     return run([str(p) for p in paths], config or Config(), use_cache=False).diagnostics
 
 
-def _lint_one(item: tuple[Path, str]) -> FileResult:
-    return lint_file(*item)
+def _lint_chunk(items: list[tuple[Path, str]]) -> list[FileResult]:
+    return [lint_file(*item) for item in items]
 
 
-def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]) -> Iterator[FileResult]:
-    """Results in the order of `todo`. Each file goes through the prefilter first, so most are
-    read and dropped; a big run spreads that and the parsing over a pool."""
+def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]
+              ) -> Iterator[tuple[tuple[Path, str], FileResult]]:
+    """Each file with its result, in no set order. Each file goes through the prefilter first,
+    so most are read and dropped; a big run spreads that and the parsing over a pool."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) < PARALLEL_MIN:
-        yield from map(_lint_one, todo)
+        for item in todo:
+            yield item, lint_file(*item)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # fork shares the imported analyzer with the workers; results stream back in order, so
-    # memory stays bounded by the files in flight, not by the tree
+    # chunks take every n-th file: the files worth parsing sit together in a tree (a package
+    # of models, its tests), and a chunk of neighbours would leave one worker with all of them.
+    # fork shares the imported analyzer with the workers; results stream back as chunks end,
+    # so memory stays bounded by the files in flight, not by the tree
+    count = min(len(todo), workers * 32)
+    chunks = [todo[k::count] for k in range(count)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(_lint_one, todo, chunksize=max(1, min(16, len(todo) // (workers * 16))))
+        futures = {pool.submit(_lint_chunk, chunk): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            yield from zip(futures[future], future.result())
 
 
 class _Progress:
