@@ -95,7 +95,7 @@ def _python_refuses(path: Path) -> bool:
 
 def _everything(tree: object, source: str, imported: frozenset[str] = frozenset()) -> prefilter.Relevance:
     defs = frozenset(range(sum(isinstance(s, prefilter.DEFS) for s in tree.body)))  # type: ignore[attr-defined]
-    return prefilter.Relevance(defs, defs, True)
+    return prefilter.Relevance(defs, defs, True, frozenset(range(len(tree.body))))  # type: ignore[attr-defined]
 
 
 def _analyze(path: Path) -> tuple[str, list[str], Optional[str]]:

@@ -188,7 +188,7 @@ def _everything(tree: object, source: str, imported: frozenset[str] = frozenset(
     from rnnlint.static import prefilter
 
     defs = frozenset(range(sum(isinstance(s, prefilter.DEFS) for s in tree.body)))  # type: ignore[attr-defined]
-    return prefilter.Relevance(defs, defs, True)
+    return prefilter.Relevance(defs, defs, True, frozenset(range(len(tree.body))))  # type: ignore[attr-defined]
 
 
 def _walk_everything(source: str) -> None:

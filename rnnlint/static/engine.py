@@ -67,7 +67,7 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
         return []
     import libcst
 
-    reduced, reduced_tree, kept = reduced_source(source, tree, relevant.kept)
+    reduced, reduced_tree, kept = reduced_source(source, tree, relevant.kept, relevant.statements)
     try:
         try:
             module = libcst.parse_module(reduced)

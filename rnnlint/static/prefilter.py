@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import AbstractSet, Optional
 
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
@@ -146,11 +146,15 @@ def may_matter(data: bytes, path: Optional[Path]) -> bool:
 
 @dataclass(frozen=True)
 class Relevance:
-    """Which top-level definitions (by their order among the module's top-level defs) matter."""
+    """Which top-level definitions (by their order among the module's top-level defs) and
+    statements matter."""
 
     defs: frozenset[int]  # refer to an RNN, directly or through another relevant def
     kept: frozenset[int]  # relevant defs and the defs they use (bases, helpers, configs)
     any_code: bool  # some real code (not text) refers to an RNN, here or through imports
+    # the other top-level statements that matter (by index in the module's body): imports, code
+    # that uses an RNN, and what binds the names those use; a registry table does not
+    statements: frozenset[int] = frozenset()
 
 
 def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = frozenset()) -> Relevance:
@@ -160,9 +164,12 @@ def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = fr
     uses = _Uses(tree.body, source)
     def_index = [i for i, s in enumerate(tree.body) if isinstance(s, DEFS)]  # a def's order -> its statement
     defs = [tree.body[i] for i in def_index]
-    calls = [s for s in tree.body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Call)]  # x = f(...)
-    wanted = set(imported_names) | _aliases(tree)
+    module_code = [i for i, s in enumerate(tree.body) if not isinstance(s, DEFS)]
+    wanted = set(imported_names) | _aliases(tree)  # names whose values are (or hold, or build) RNNs
+    needed: set[str] = set()  # names the kept code reads
     relevant: set[int] = set()
+    kept: set[int] = set()
+    statements: set[int] = set()
     changed = True
     while changed:
         changed = False
@@ -171,33 +178,26 @@ def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = fr
                 relevant.add(i)
                 wanted.add(d.name)
                 changed = True
-        # a module-level name bound to what such code builds (`rnn = nn.LSTM(...)`, `model = Net()`):
-        # a def that uses it calls an RNN too
-        for stmt in calls:
-            if _last_name(stmt.value.func) in _NAMES or _last_name(stmt.value.func) in wanted:  # type: ignore
-                bound = {t.id for t in stmt.targets if isinstance(t, ast.Name)} - wanted
-                if bound:
-                    wanted |= bound
-                    changed = True
-    kept = set(relevant)
-    needed = set().union(*(uses.of(def_index[i])[1] for i in relevant)) if relevant else set()
-    module_code = [i for i, s in enumerate(tree.body) if not isinstance(s, DEFS)]
-    if wanted:  # module-level code that hands an RNN to a def (`step(rnn, x)`) runs that def
+        defined = {defs[i].name for i in relevant}
         for i in module_code:
-            if uses.may_name(i, wanted):
-                active, names = uses.of(i)
-                if names & wanted:
-                    needed |= active
-    changed = True
-    while changed:
-        changed = False
+            if i in statements:
+                continue
+            if uses.refers(i, wanted, called_only=defined):
+                # module-level code that uses an RNN (`out, _ = rnn(x)`, `model = Net()`,
+                # `step(rnn, x)`): what it binds carries the RNN on
+                wanted |= uses.binds(i)
+            elif not (isinstance(tree.body[i], (ast.Import, ast.ImportFrom)) or uses.binds_any(i, needed)):
+                continue  # imports always stay: they are cheap and name modules
+            statements.add(i)
+            needed |= uses.of(i)[1]
+            changed = True
         for i, d in enumerate(defs):
-            if i not in kept and d.name in needed:
+            if i not in kept and (i in relevant or d.name in needed):
                 kept.add(i)
                 needed |= uses.of(def_index[i])[1]
                 changed = True
     any_code = bool(relevant) or any(uses.refers(i, wanted) for i in module_code)
-    return Relevance(frozenset(relevant), frozenset(kept), any_code)
+    return Relevance(frozenset(relevant), frozenset(kept), any_code, frozenset(statements))
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -213,6 +213,7 @@ class _Uses:
         self.lines = source_lines(source)
         self.words: dict[int, frozenset[str]] = {}
         self.walked: dict[int, tuple[set[str], set[str]]] = {}
+        self.bound: dict[int, set[str]] = {}
 
     def may_name(self, i: int, names: set[str]) -> bool:
         if i not in self.words:
@@ -226,41 +227,64 @@ class _Uses:
             self.walked[i] = _uses_in(self.body[i])
         return self.walked[i]
 
-    def refers(self, i: int, wanted: set[str]) -> bool:
-        """Statement `i` calls or subclasses an RNN, or names something in `wanted`."""
+    def binds(self, i: int) -> set[str]:
+        if i not in self.bound:
+            self.bound[i] = _binds(self.body[i])
+        return self.bound[i]
+
+    def binds_any(self, i: int, names: set[str]) -> bool:
+        """Statement `i` assigns (or changes an attribute or item of) one of `names`."""
+        return self.may_name(i, names) and not self.binds(i).isdisjoint(names)
+
+    def refers(self, i: int, wanted: set[str], called_only: AbstractSet[str] = frozenset()) -> bool:
+        """Statement `i` calls or subclasses an RNN, or names something in `wanted`; the names
+        in `called_only` (defs) count only when called: a registry that lists a model builder
+        among hundreds of others does not run it."""
         if not self.may_name(i, wanted):
             return False
         active, names = self.of(i)
-        return bool(active & _NAMES or names & wanted)
+        return bool(active & _NAMES or active & wanted or names & (wanted - called_only))
 
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # what can be blanked out
 
 
-def reduced_source(source: str, tree: ast.Module, kept: frozenset[int]
-                   ) -> tuple[str, ast.Module, frozenset[int]]:
+def reduced_source(source: str, tree: ast.Module, kept: frozenset[int],
+                   statements: Optional[frozenset[int]] = None) -> tuple[str, ast.Module, frozenset[int]]:
     """The source with the top-level defs that cannot matter blanked out, line for line, so
     LibCST parses only what the analysis reads and every position stays the same; with the
-    matching ast and the defs actually kept (a def sharing a line with the next statement
-    stays)."""
+    matching ast and the defs actually kept (a def sharing a line with another statement
+    stays). With `statements`, the other top-level statements not in it are blanked too."""
     parts = _LINE_END.split(source)  # lines and their ends, alternating
     lines, ends = parts[0::2], parts[1::2] + [""]
     body: list[ast.stmt] = []
     left: set[int] = set()
     index = 0
     for j, stmt in enumerate(tree.body):
-        if isinstance(stmt, DEFS):
+        is_def = isinstance(stmt, DEFS)
+        if is_def:
             i, index = index, index + 1
-            nxt = tree.body[j + 1] if j + 1 < len(tree.body) else None
-            shares = nxt is not None and stmt.end_lineno is not None and _first_line(nxt) <= stmt.end_lineno
-            if i not in kept and not shares and stmt.end_lineno is not None:
-                for row in range(_first_line(stmt) - 1, min(stmt.end_lineno, len(lines))):
-                    lines[row] = ""
-                continue
+            wanted = i in kept
+        else:
+            wanted = statements is None or j in statements
+        if not wanted and stmt.end_lineno is not None and not _shares_a_line(tree.body, j):
+            for row in range(_first_line(stmt) - 1, min(stmt.end_lineno, len(lines))):
+                lines[row] = ""
+            continue
+        if is_def:
             left.add(i)
         body.append(stmt)
     return "".join(a + b for a, b in zip(lines, ends)), ast.Module(body=body, type_ignores=tree.type_ignores), \
         frozenset(left)
+
+
+def _shares_a_line(body: list[ast.stmt], j: int) -> bool:
+    """`a = 1; b = 2`: blanking one line would take its neighbour with it."""
+    stmt = body[j]
+    before = body[j - 1] if j > 0 else None
+    after = body[j + 1] if j + 1 < len(body) else None
+    return (before is not None and before.end_lineno is not None and before.end_lineno >= _first_line(stmt)) or \
+        (after is not None and stmt.end_lineno is not None and _first_line(after) <= stmt.end_lineno)
 
 
 # ast numbers lines as the tokenizer does: "\r\n", "\r" and "\n" each end one (str.splitlines
@@ -321,6 +345,24 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
             elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
                 stack.append(value)
     return active, names
+
+
+def _binds(node: ast.AST) -> set[str]:
+    """The names a statement binds: assignment, loop and `with` targets, walrus, nested defs,
+    and the object under an attribute or item it assigns (`cfg.hidden = 64` changes cfg)."""
+    found: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
+            found.add(sub.id)
+        elif isinstance(sub, (ast.Attribute, ast.Subscript)) and not isinstance(sub.ctx, ast.Load):
+            base: ast.AST = sub
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                found.add(base.id)
+        elif isinstance(sub, DEFS):
+            found.add(sub.name)
+    return found
 
 
 def _last_name(expr: ast.AST) -> str:
