@@ -71,6 +71,7 @@ def test_linting_never_imports_the_linted_code(tmp_path: Path) -> None:
 hypothesmith = pytest.importorskip("hypothesmith")
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith's own compile of `1(2)` and the like
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_grammar())
 def test_random_programs_never_crash_the_linter(source: str) -> None:
