@@ -426,7 +426,7 @@ def check_constructor(kind: str, args: dict[str, object], positional_count: int 
             actual = f"it is {value!r} (the 4th positional argument of nn.{kind} is bias; only nn.RNN takes a nonlinearity)"
         else:
             actual = f"it is {value!r} ({type(value).__name__})"
-        bad(flag, f"{flag} as a bool", actual, f"pass True or False", raises=flag != "bidirectional")
+        bad(flag, f"{flag} as a bool", actual, "pass True or False", raises=flag != "bidirectional")
 
     if not is_cell:
         dropout = args.get("dropout", 0.0)
@@ -517,7 +517,7 @@ def check_call(spec: RNNSpec, x: Optional[Shape], hx: Hidden = None, packed: boo
 
     if batched is False and spec.batch_first is True and not packed:
         found.append(Violation(
-            "RNN002", "input", f"(batch, seq_len, input_size) for batch_first=True",
+            "RNN002", "input", "(batch, seq_len, input_size) for batch_first=True",
             f"the input is 2-D {_shape_text(x)}, which torch reads as ONE unbatched sequence of "
             f"{x.dims[0]} steps (no error is raised)",
             "add the batch dimension (x.unsqueeze(0) for one sequence, or reshape to (batch, seq_len, input_size))",

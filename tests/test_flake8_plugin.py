@@ -3,7 +3,6 @@ as the linter on the fixtures."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional, Union
 
 import libcst as cst
@@ -28,7 +27,7 @@ from .semantics import CallArgs
 from .suppress import apply_noqa
 from .values import (
     TOP, BoundV, ClassV, Const, DictV, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV,
-    Lazy, RefV, RNNModuleV, SeqV, SuperV, TensorV, Value, dim_of, join, truth,
+    Lazy, RefV, RNNModuleV, SeqV, SuperV, TensorV, Value, join, truth,
 )
 
 MAX_DEPTH = 12

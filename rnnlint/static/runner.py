@@ -53,7 +53,7 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         show.close()
     if cache is not None:
         cache.save()
-    for path, shown in found.files:
+    for _, shown in found.files:
         linted = done[shown]
         result.files.append(shown)
         result.diagnostics.extend(d for d in linted.diagnostics if config.enabled(d.code, Path(d.path)))
