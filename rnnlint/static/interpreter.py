@@ -33,6 +33,9 @@ from .values import (
 MAX_DEPTH = 12
 MAX_STEPS = 400_000
 MAX_MODULES = 8  # imported files of the linted tree read for one file
+# methods that change a dict or list in place
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+                       "sort", "reverse", "__setitem__", "__delitem__"})
 # nn.Module methods that return the module itself: `model = Net(...).to(device)` is still Net
 _RETURNS_SELF = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16",
                            "requires_grad_", "share_memory", "to_empty"})
@@ -69,6 +72,7 @@ class Env:
     def __init__(self, parent: Optional["Env"] = None, vars: Optional[dict[str, Value]] = None) -> None:
         self.vars: dict[str, Value] = dict(vars or {})
         self.parent = parent
+        self.outer: set[str] = set()  # names declared `global` or `nonlocal` here
 
     def lookup(self, name: str) -> Optional[Value]:
         env: Optional[Env] = self
@@ -79,7 +83,9 @@ class Env:
         return None
 
     def copy(self) -> "Env":
-        return Env(self.parent, self.vars)
+        env = Env(self.parent, self.vars)
+        env.outer = self.outer
+        return env
 
     def absorb(self, a: "Env", b: "Env") -> None:
         """Set self to the join of two branch environments."""
@@ -428,7 +434,7 @@ class Interpreter:
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             self.exec_import(small, env)
         elif isinstance(small, (cst.Global, cst.Nonlocal)):
-            pass
+            env.outer.update(item.name.value for item in small.names)
         return True
 
     def exec_if(self, stmt: cst.If, env: Env, frame: Frame) -> bool:
@@ -754,7 +760,10 @@ class Interpreter:
 
     def assign(self, target: cst.BaseExpression, value: Value, env: Env,
                value_node: Optional[cst.BaseExpression] = None) -> None:
-        if isinstance(target, cst.Name):
+        if isinstance(target, cst.Name) and target.value in env.outer:
+            # a function that sets a global (or nonlocal) name: from then on it is unknown there
+            self.forget(target, Env(env.parent) if env.parent is not None else env)
+        elif isinstance(target, cst.Name):
             env.vars[target.value] = self.labelled(value, target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
@@ -782,10 +791,31 @@ class Interpreter:
                 obj.attrs[name] = value
         elif isinstance(target, cst.Subscript):
             obj = self.eval(target.value, env)
-            if isinstance(obj, DictV):
-                key = self.literal_key(target, env)
-                if key is not None:
-                    obj.items[key] = value
+            key = self.literal_key(target, env) if isinstance(obj, DictV) else None
+            if isinstance(obj, DictV) and key is not None:
+                self.set_item(obj, key, value)
+            elif isinstance(obj, (DictV, SeqV)):
+                # `sizes[0] = 10`, `cfg[name] = 10`: the container is no longer known
+                self.forget(target.value, env)
+
+    def set_item(self, container: DictV, key: object, value: Value) -> None:
+        # a dict is shared by both paths of an undecided `if`: keep what both agree on
+        if self.uncertain:
+            value = join(container.items[key], value) if key in container.items else TOP
+        container.items[key] = value
+
+    def forget(self, target: cst.BaseExpression, env: Env, value: Value = TOP) -> None:
+        """Rebind a changed container (to unknown, unless `value` says what it is now) where it
+        is bound: a global changed in a function is changed for the module too."""
+        if isinstance(target, cst.Name):
+            scope: Optional[Env] = env
+            while scope is not None and target.value not in scope.vars:
+                scope = scope.parent
+            if scope is not None and scope is not env and self.uncertain:
+                value = TOP  # an outer name changed on one path only of an undecided `if`
+            (scope or env).vars[target.value] = value
+        elif isinstance(target, (cst.Attribute, cst.Subscript)):
+            self.assign(target, value, env)
 
     def labelled(self, value: Value, label: str) -> Value:
         if isinstance(value, RNNModuleV) and not value.label:
@@ -1153,7 +1183,30 @@ class Interpreter:
     def eval_Call(self, node: cst.Call, env: Env) -> Value:
         func = self.eval(node.func, env)
         call = self.call_args(node, env)
-        return self.apply(func, call, node)
+        result = self.apply(func, call, node)
+        if isinstance(func, BoundV) and isinstance(func.receiver, (DictV, SeqV)) and func.func in _MUTATORS \
+                and isinstance(node.func, cst.Attribute):
+            self.mutate(func.receiver, func.func, call, node.func.value, env)
+        return result
+
+    def mutate(self, container: Union[DictV, SeqV], method: str, call: CallArgs, target: cst.BaseExpression,
+               env: Env) -> None:
+        """`cfg.update(embed=24)` and `sizes.append(10)` are followed; any other change in place
+        (`pop`, `sort`, an update from an unknown dict) leaves the container unknown."""
+        if isinstance(container, DictV) and method == "update" and not call.star and len(call.args) <= 1:
+            other = call.pos(0) if call.args else DictV({})
+            if isinstance(other, DictV):
+                for key, value in [*other.items.items(), *((k, v) for k, (v, _) in call.kwargs.items())]:
+                    self.set_item(container, key, value)
+                return
+        if isinstance(container, SeqV) and container.kind == "list" and not call.star and not call.kwargs:
+            if method == "append" and len(call.args) == 1:
+                self.forget(target, env, SeqV(container.items + (call.pos(0),), "list"))
+                return
+            if method == "extend" and len(call.args) == 1 and isinstance(call.pos(0), SeqV):
+                self.forget(target, env, SeqV(container.items + call.pos(0).items, "list"))  # type: ignore[union-attr]
+                return
+        self.forget(target, env)
 
     def call_args(self, node: cst.Call, env: Env) -> CallArgs:
         args: list[tuple[Value, cst.Arg]] = []

@@ -165,6 +165,7 @@ def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = fr
     def_index = [i for i, s in enumerate(tree.body) if isinstance(s, DEFS)]  # a def's order -> its statement
     defs = [tree.body[i] for i in def_index]
     module_code = [i for i, s in enumerate(tree.body) if not isinstance(s, DEFS)]
+    by_name = {d.name: def_index[i] for i, d in enumerate(defs)}
     wanted = set(imported_names) | _aliases(tree)  # names whose values are (or hold, or build) RNNs
     needed: set[str] = set()  # names the kept code reads
     relevant: set[int] = set()
@@ -186,7 +187,7 @@ def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = fr
                 # module-level code that uses an RNN (`out, _ = rnn(x)`, `model = Net()`,
                 # `step(rnn, x)`): what it binds carries the RNN on
                 wanted |= uses.binds(i)
-            elif not (isinstance(tree.body[i], (ast.Import, ast.ImportFrom)) or uses.binds_any(i, needed)):
+            elif not (isinstance(tree.body[i], (ast.Import, ast.ImportFrom)) or uses.binds_any(i, needed, by_name)):
                 continue  # imports always stay: they are cheap and name modules
             statements.add(i)
             needed |= uses.of(i)[1]
@@ -232,9 +233,14 @@ class _Uses:
             self.bound[i] = _binds(self.body[i])
         return self.bound[i]
 
-    def binds_any(self, i: int, names: set[str]) -> bool:
-        """Statement `i` assigns (or changes an attribute or item of) one of `names`."""
-        return self.may_name(i, names) and not self.binds(i).isdisjoint(names)
+    def binds_any(self, i: int, names: set[str], defs: Optional[dict[str, int]] = None) -> bool:
+        """Statement `i` assigns (or changes an attribute or item of) one of `names`, itself or
+        through a def of the module it calls (`grow()` whose body does `sizes.append(10)`)."""
+        if self.may_name(i, names) and not self.binds(i).isdisjoint(names):
+            return True
+        if not defs or not self.may_name(i, set(defs)):
+            return False
+        return any(self.binds_any(defs[name], names) for name in self.of(i)[0] if name in defs)
 
     def refers(self, i: int, wanted: set[str], called_only: AbstractSet[str] = frozenset()) -> bool:
         """Statement `i` calls or subclasses an RNN, or names something in `wanted`; the names
@@ -349,15 +355,17 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
 
 def _binds(node: ast.AST) -> set[str]:
     """The names a statement binds: assignment, loop and `with` targets, walrus, nested defs,
-    and the object under an attribute or item it assigns (`cfg.hidden = 64` changes cfg)."""
+    the object under an attribute or item it assigns (`cfg.hidden = 64` changes cfg), and the
+    object whose method it calls (`sizes.append(10)` may change sizes)."""
     found: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
             found.add(sub.id)
-        elif isinstance(sub, (ast.Attribute, ast.Subscript)) and not isinstance(sub.ctx, ast.Load):
-            base: ast.AST = sub
-            while isinstance(base, (ast.Attribute, ast.Subscript)):
-                base = base.value
+        elif isinstance(sub, (ast.Attribute, ast.Subscript)) and not isinstance(sub.ctx, ast.Load) or \
+                isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+            base: ast.AST = sub.func if isinstance(sub, ast.Call) else sub
+            while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+                base = base.func if isinstance(base, ast.Call) else base.value
             if isinstance(base, ast.Name):
                 found.add(base.id)
         elif isinstance(sub, DEFS):
