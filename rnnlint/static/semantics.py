@@ -682,9 +682,12 @@ def tensor_dataset(it: "Interpreter", call: CallArgs) -> Value:
 def data_loader(it: "Interpreter", call: CallArgs) -> Value:
     dataset = call.get("dataset", 0)
     bs = call.get("batch_size", 1, IntV(Dim(1)))
-    if isinstance(bs, Const) and bs.value is None:
-        return LoaderV(TOP)
-    batch = dim_of(bs).with_role("batch")
+    collate = call.get("collate_fn", 6, Const(None))
+    if isinstance(bs, Const) and bs.value is None or call.star or not (isinstance(collate, Const) and
+                                                                        collate.value is None):
+        return LoaderV(TOP)  # a collate_fn (or what cannot be read) makes its own batches
+    sampler = call.get("batch_sampler", 4, Const(None))
+    batch = (dim_of(bs) if isinstance(sampler, Const) and sampler.value is None else UNKNOWN).with_role("batch")
 
     def batched(v: Value) -> Value:
         if isinstance(v, TensorV) and v.shape is not None and v.shape.rank_known:
