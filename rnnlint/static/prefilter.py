@@ -215,6 +215,8 @@ class _Uses:
         self.words: dict[int, frozenset[str]] = {}
         self.walked: dict[int, tuple[set[str], set[str]]] = {}
         self.bound: dict[int, set[str]] = {}
+        self.changes: dict[int, set[str]] = {}
+        self.modules = {(a.asname or a.name).split(".")[0] for s in body if isinstance(s, ast.Import) for a in s.names}
 
     def may_name(self, i: int, names: set[str]) -> bool:
         if i not in self.words:
@@ -229,8 +231,10 @@ class _Uses:
         return self.walked[i]
 
     def binds(self, i: int) -> set[str]:
+        """What statement `i` binds or changes; not the imported modules (`torch.manual_seed(0)`
+        changes no size)."""
         if i not in self.bound:
-            self.bound[i] = _binds(self.body[i])
+            self.bound[i] = _binds(self.body[i]) - self.modules
         return self.bound[i]
 
     def binds_any(self, i: int, names: set[str], defs: Optional[dict[str, int]] = None) -> bool:
@@ -240,7 +244,13 @@ class _Uses:
             return True
         if not defs or not self.may_name(i, set(defs)):
             return False
-        return any(self.binds_any(defs[name], names) for name in self.of(i)[0] if name in defs)
+        return any(not self.effects(defs[name]).isdisjoint(names) for name in self.of(i)[0] if name in defs)
+
+    def effects(self, i: int) -> set[str]:
+        """The module names a def (statement `i`) may change when called."""
+        if i not in self.changes:
+            self.changes[i] = _global_effects(self.body[i]) - self.modules
+        return self.changes[i]
 
     def refers(self, i: int, wanted: set[str], called_only: AbstractSet[str] = frozenset()) -> bool:
         """Statement `i` calls or subclasses an RNN, or names something in `wanted`; the names
@@ -362,8 +372,10 @@ def _binds(node: ast.AST) -> set[str]:
         if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
             found.add(sub.id)
         elif isinstance(sub, (ast.Attribute, ast.Subscript)) and not isinstance(sub.ctx, ast.Load) or \
-                isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
-            base: ast.AST = sub.func if isinstance(sub, ast.Call) else sub
+                isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call) and isinstance(sub.value.func,
+                                                                                          ast.Attribute):
+            # an item or attribute set, or a method called for its effect (`sizes.append(10)`)
+            base: ast.AST = sub.value.func if isinstance(sub, ast.Expr) else sub  # type: ignore[attr-defined]
             while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
                 base = base.func if isinstance(base, ast.Call) else base.value
             if isinstance(base, ast.Name):
@@ -371,6 +383,25 @@ def _binds(node: ast.AST) -> set[str]:
         elif isinstance(sub, DEFS):
             found.add(sub.name)
     return found
+
+
+def _global_effects(node: ast.AST) -> set[str]:
+    """What a def changes outside itself: names it declares global or nonlocal and assigns,
+    and objects it changes in place that are neither its parameters nor its own locals."""
+    params: set[str] = set()
+    declared: set[str] = set()
+    stores: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.arg):
+            params.add(sub.arg)
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            declared.update(sub.names)
+        elif isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
+            stores.add(sub.id)
+        elif isinstance(sub, DEFS):
+            stores.add(sub.name)  # the def itself and those nested in it
+    changed = _binds(node)
+    return (changed - stores - params) | (stores & declared)
 
 
 def _last_name(expr: ast.AST) -> str:
