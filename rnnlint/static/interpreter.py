@@ -501,7 +501,8 @@ class Interpreter:
             iterable = self.eval(stmt.iter, env)
             # a break or continue may leave the first pass before it changes anything
             once = not _leaves_early(stmt.body) and self.runs_at_least_once(stmt.iter, iterable, env)
-            self.assign(stmt.target, self.iter_element(iterable), env)
+            element = IntV(UNKNOWN) if self.counts(stmt.iter, env) else self.iter_element(iterable)
+            self.assign(stmt.target, element, env)
         else:
             self.eval(stmt.test, env)
         self.exec_block(stmt.body, env, frame)
@@ -512,7 +513,7 @@ class Interpreter:
             findings, pending = dict(self.findings), dict(self.pending)
             again = after.copy()
             if isinstance(stmt, cst.For):
-                self.assign(stmt.target, self.iter_element(iterable), again)
+                self.assign(stmt.target, element, again)
             self.exec_block(stmt.body, again, frame)
             self.findings, self.pending = findings, pending
             env.absorb(after, again)
@@ -533,6 +534,15 @@ class Interpreter:
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, env, frame)
         return True
+
+    def counts(self, node: cst.BaseExpression, env: Env) -> bool:
+        """`range(...)` or `reversed(range(...))` (the builtins): the loop variable is an int."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and env.lookup(node.func.value) is None:
+            if node.func.value == "range":
+                return True
+            if node.func.value == "reversed" and len(node.args) == 1:
+                return self.counts(node.args[0].value, env)
+        return False
 
     def runs_at_least_once(self, node: cst.BaseExpression, iterable: Value, env: Env) -> bool:
         """True when a for loop over `node` is proved to run its body: `range(n)` with a known
@@ -1034,10 +1044,10 @@ class Interpreter:
                 items.append("none")
             elif isinstance(v, IntV):
                 items.append(self.normalized_index(s.value, v.dim, t, len(items), env))
-            elif isinstance(v, TensorV) or isinstance(v, SeqV):
-                items.append("tensor")
             else:
-                items.append(None)
+                # a tensor, a list, or a value not known to be an int (`x[idx]` with idx from
+                # `lengths.sort()`): advanced indexing keeps the axis, so nothing is dropped
+                items.append("tensor")
         self.check_index(t, items, node)
         shape = semantics.getitem_shape(t.shape, items) if t.shape is not None else None
         if t.role in ("h_n", "c_n") and items and isinstance(items[0], int) and len(
