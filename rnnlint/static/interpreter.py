@@ -49,36 +49,33 @@ _TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps"
                          "seq_size", "lookback", "bptt"})
 
 
-def _leaves_early(body: cst.CSTNode) -> bool:
-    """True when a loop body holds a break or continue (a nested loop's counts too)."""
-    found = False
+class _LoopBody(cst.CSTVisitor):
+    """What a loop body holds, in one walk: a break or continue (a nested loop's counts too),
+    and the names it reads (assignment targets left out)."""
 
-    class Finder(cst.CSTVisitor):
-        def visit_Break(self, node: cst.Break) -> None:
-            nonlocal found
-            found = True
+    def __init__(self) -> None:
+        super().__init__()
+        self.leaves_early = False
+        self.reads: set[str] = set()
 
-        def visit_Continue(self, node: cst.Continue) -> None:
-            nonlocal found
-            found = True
+    def visit_Break(self, node: cst.Break) -> None:
+        self.leaves_early = True
 
-    body.visit(Finder())
-    return found
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self.leaves_early = True
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.reads.add(node.value)
 
 
-def _names_read(body: cst.CSTNode) -> frozenset[str]:
-    """The names a loop body reads (assignment targets left out)."""
-    found: set[str] = set()
-
-    class Reader(cst.CSTVisitor):
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            found.add(node.value)
-
-    body.visit(Reader())
-    return frozenset(found)
+def _builtin_call(node: cst.BaseExpression, env: "Env") -> Optional[str]:
+    """The name of the builtin `node` calls (`range(n)`), unless the name is rebound here."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and env.lookup(node.func.value) is None:
+        return node.func.value
+    return None
 
 
 class Budget(Exception):
@@ -223,6 +220,7 @@ class Interpreter:
         self.line: Optional[cst.SimpleStatementLine] = None  # the statement line being read, if any
         self.uncertain = 0  # depth of `if` branches whose condition is not known
         self.assumed = False  # reading a class nobody builds here, with its defaults
+        self.loops: dict[int, _LoopBody] = {}
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []
@@ -494,13 +492,21 @@ class Interpreter:
             env.vars = right.vars
         return went_left or went_right
 
+    def loop_body(self, stmt: Union[cst.For, cst.While]) -> _LoopBody:
+        if id(stmt) not in self.loops:  # a loop in a function is read at every call
+            facts = _LoopBody()
+            stmt.body.visit(facts)
+            self.loops[id(stmt)] = facts
+        return self.loops[id(stmt)]
+
     def exec_loop(self, stmt: Union[cst.For, cst.While], env: Env, frame: Frame) -> bool:
         before = env.copy()
+        body = self.loop_body(stmt)
         once = False
         if isinstance(stmt, cst.For):
             iterable = self.eval(stmt.iter, env)
             # a break or continue may leave the first pass before it changes anything
-            once = not _leaves_early(stmt.body) and self.runs_at_least_once(stmt.iter, iterable, env)
+            once = not body.leaves_early and self.runs_at_least_once(stmt.iter, iterable, env)
             element = IntV(UNKNOWN) if self.counts(stmt.iter, env) else self.iter_element(iterable)
             self.assign(stmt.target, element, env)
         else:
@@ -525,11 +531,10 @@ class Interpreter:
                                                                                      ClassV)) else TOP
         # a row of h_n the loop feeds back in (`fh = h[-2]`, read again by the next step) is loop
         # state, not a summary; so is one the join no longer knows as that row: no RNN008
-        read = _names_read(stmt.body)
         for name, value in after.vars.items():
             if isinstance(value, TensorV) and value.role == "state_row" and value.row_node is not None:
                 now = env.vars.get(name)
-                if name in read or not (isinstance(now, TensorV) and now.row_node is value.row_node):
+                if name in body.reads or not (isinstance(now, TensorV) and now.row_node is value.row_node):
                     self.pending.pop(id(value.row_node), None)
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, env, frame)
@@ -537,21 +542,20 @@ class Interpreter:
 
     def counts(self, node: cst.BaseExpression, env: Env) -> bool:
         """`range(...)` or `reversed(range(...))` (the builtins): the loop variable is an int."""
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and env.lookup(node.func.value) is None:
-            if node.func.value == "range":
-                return True
-            if node.func.value == "reversed" and len(node.args) == 1:
-                return self.counts(node.args[0].value, env)
-        return False
+        builtin = _builtin_call(node, env)
+        if builtin == "reversed" and len(node.args) == 1:  # type: ignore[attr-defined]
+            return self.counts(node.args[0].value, env)  # type: ignore[attr-defined]
+        return builtin == "range"
 
     def runs_at_least_once(self, node: cst.BaseExpression, iterable: Value, env: Env) -> bool:
         """True when a for loop over `node` is proved to run its body: `range(n)` with a known
         n >= 1, a non-empty literal sequence, a tensor whose first dimension is known >= 1."""
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and env.lookup(node.func.value) is None:
-            args = node.args
-            if node.func.value == "enumerate" and args and args[0].keyword is None and not args[0].star:
+        builtin = _builtin_call(node, env)
+        if builtin is not None:
+            args = node.args  # type: ignore[attr-defined]
+            if builtin == "enumerate" and args and args[0].keyword is None and not args[0].star:
                 return self.runs_at_least_once(args[0].value, self.eval(args[0].value, env), env)
-            if node.func.value == "range" and 1 <= len(args) <= 2 and all(a.keyword is None and not a.star for a in args):
+            if builtin == "range" and 1 <= len(args) <= 2 and all(a.keyword is None and not a.star for a in args):
                 bounds = [self.eval(a.value, env) for a in args]
                 if not all(isinstance(b, IntV) and b.dim.value is not None for b in bounds):
                     return False
@@ -807,7 +811,7 @@ class Interpreter:
                value_node: Optional[cst.BaseExpression] = None) -> None:
         if isinstance(target, cst.Name) and target.value in env.outer:
             # a function that sets a global (or nonlocal) name: from then on it is unknown there
-            self.forget(target, Env(env.parent) if env.parent is not None else env)
+            self.rebind(target, TOP, env.parent or env)
         elif isinstance(target, cst.Name):
             env.vars[target.value] = self.labelled(value, target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -841,7 +845,7 @@ class Interpreter:
                 self.set_item(obj, key, value)
             elif isinstance(obj, (DictV, SeqV)):
                 # `sizes[0] = 10`, `cfg[name] = 10`: the container is no longer known
-                self.forget(target.value, env)
+                self.rebind(target.value, TOP, env)
 
     def set_item(self, container: DictV, key: object, value: Value) -> None:
         # a dict is shared by both paths of an undecided `if`: keep what both agree on
@@ -849,9 +853,9 @@ class Interpreter:
             value = join(container.items[key], value) if key in container.items else TOP
         container.items[key] = value
 
-    def forget(self, target: cst.BaseExpression, env: Env, value: Value = TOP) -> None:
-        """Rebind a changed container (to unknown, unless `value` says what it is now) where it
-        is bound: a global changed in a function is changed for the module too."""
+    def rebind(self, target: cst.BaseExpression, value: Value, env: Env) -> None:
+        """Bind a changed name (a container changed in place, a global set in a function) in
+        the scope that holds it, searched from `env` outwards: the module sees the change too."""
         if isinstance(target, cst.Name):
             scope: Optional[Env] = env
             while scope is not None and target.value not in scope.vars:
@@ -1246,12 +1250,12 @@ class Interpreter:
                 return
         if isinstance(container, SeqV) and container.kind == "list" and not call.star and not call.kwargs:
             if method == "append" and len(call.args) == 1:
-                self.forget(target, env, SeqV(container.items + (call.pos(0),), "list"))
+                self.rebind(target, SeqV(container.items + (call.pos(0),), "list"), env)
                 return
             if method == "extend" and len(call.args) == 1 and isinstance(call.pos(0), SeqV):
-                self.forget(target, env, SeqV(container.items + call.pos(0).items, "list"))  # type: ignore[union-attr]
+                self.rebind(target, SeqV(container.items + call.pos(0).items, "list"), env)  # type: ignore[union-attr]
                 return
-        self.forget(target, env)
+        self.rebind(target, TOP, env)
 
     def call_args(self, node: cst.Call, env: Env) -> CallArgs:
         args: list[tuple[Value, cst.Arg]] = []
