@@ -203,11 +203,13 @@ def _walk_everything(source: str) -> None:
 
 
 if hypothesmith is not None:
+    @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith's own compile of `"a"()` and the like
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(hypothesmith.from_grammar())
     def test_random_grammatical_programs_walked_in_full(source: str) -> None:
         _walk_everything(source)
 
+    @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith's own compile of `"a"()` and the like
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(hypothesmith.from_node())
     def test_random_syntax_trees_walked_in_full(source: str) -> None:
