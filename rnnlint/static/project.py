@@ -12,7 +12,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .interpreter import ModuleInfo
+from .analysis.source import ModuleInfo
 from .prefilter import import_roots
 
 MAX_BYTES = 2_000_000
