@@ -19,11 +19,13 @@ from .. import contract
 from ..contract import Dim, RNNSpec, Shape, StatePair, UNKNOWN, UNKNOWN_HIDDEN, Violation
 from ..diagnostic import Diagnostic
 from .. import rules
-from . import semantics
-from .names import MODULE_BASE, canonical, rnn_kind
 from .analysis.frame import Budget, Frame
 from .analysis.source import ModuleInfo, Where, code_of
-from .semantics import CallArgs
+from .semantics.calls import CALLS
+from .semantics.context import CallArgs
+from .semantics.layers import LAYER_CALLS
+from .semantics.names import MODULE_BASE, canonical, rnn_kind
+from .semantics.tensors import TENSOR_ATTRS, TENSOR_METHODS, getitem_shape, shape_tuple
 from .suppress import apply_noqa
 from .values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV,
@@ -846,13 +848,13 @@ class Interpreter:
             return attr if attr is not None else TOP
         if isinstance(base, TensorV):
             if name == "shape":
-                return semantics.shape_tuple(base)
+                return shape_tuple(base)
             if name in ("T", "mT") and base.shape is not None and base.shape.rank_known:
                 dims = base.shape.dims
                 swapped = tuple(reversed(dims)) if name == "T" else dims[:-2] + (dims[-1], dims[-2]) if len(
                     dims) >= 2 else None
                 return base.untagged().with_shape(Shape(swapped, True, base.origin) if swapped else None)
-            if name in semantics.TENSOR_ATTRS:
+            if name in TENSOR_ATTRS:
                 return base
             if name in ("ndim",):
                 return IntV(Dim(len(base.shape.dims))) if base.shape and base.shape.rank_known else IntV(UNKNOWN)
@@ -928,7 +930,7 @@ class Interpreter:
                 # `lengths.sort()`): advanced indexing keeps the axis, so nothing is dropped
                 items.append("tensor")
         self.check_index(t, items, node)
-        shape = semantics.getitem_shape(t.shape, items) if t.shape is not None else None
+        shape = getitem_shape(t.shape, items) if t.shape is not None else None
         if t.role in ("h_n", "c_n") and items and isinstance(items[0], int) and len(
                 [i for i in items if i not in ("full",)]) == 1:
             return TensorV(shape, t.origin, rnn=t.rnn, role="state_row", row=items[0], row_node=node)
@@ -1163,7 +1165,7 @@ class Interpreter:
         if isinstance(func, RNNModuleV):
             return self.call_rnn(func.spec, func.label or "the RNN", func.line, call)
         if isinstance(func, LayerV):
-            handler = semantics.LAYER_CALLS.get(func.kind)
+            handler = LAYER_CALLS.get(func.kind)
             return handler(self, func, call) if handler else TOP
         if isinstance(func, InstanceV):
             return self.call_instance(func, call)
@@ -1197,7 +1199,7 @@ class Interpreter:
         if name == "rnn_forward" and isinstance(recv, InstanceV) and recv.rnn_spec is not None:
             return self.call_rnn(recv.rnn_spec, recv.label, recv.line, call)
         if isinstance(recv, TensorV):
-            handler = semantics.TENSOR_METHODS.get(name)
+            handler = TENSOR_METHODS.get(name)
             if handler is None:
                 return TOP
             return handler(self, replace(call, receiver=recv))
@@ -1244,7 +1246,7 @@ class Interpreter:
         kind = rnn_kind(name)
         if kind is not None:
             return self.build_rnn(kind, call, "")
-        handler = semantics.CALLS.get(name)
+        handler = CALLS.get(name)
         if handler is not None:
             return handler(self, call)
         if name in ("argparse.ArgumentParser",):
