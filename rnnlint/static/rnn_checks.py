@@ -17,7 +17,7 @@ from .. import rules
 from .analysis.source import Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
-from .values import TOP, ClassV, Const, IntV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
+from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
 
 
 # a class read with its defaults because nothing here builds it: how many layers and how much
@@ -253,6 +253,26 @@ class RNNChecksMixin:
                              f"the input {x.shape.described()} is {got}; torch swaps time and batch silently", fix,
                              raises=False)
         return None
+
+    def check_feature_consumer(self, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None:
+        """RNN009 when a layer's expected feature size disagrees with the RNN output it receives."""
+        x = call.pos(0)
+        if not isinstance(x, TensorV) or x.rnn is None or x.shape is None or not x.shape.last.differs(expected):
+            return
+        ref, feat = x.rnn, x.shape.last
+        if x.role == "state_row":
+            received = f"one row of the final state h_n of {ref.label} ({ref.spec.describe()}, line {ref.line}), " \
+                       f"with {feat} features"
+            hint = (f"join both directions with torch.cat((h_n[-2], h_n[-1]), dim=1), or size the layer {feat}"
+                    if ref.spec.bidirectional else f"size the layer {feat}")
+        else:
+            both = " (2 directions x hidden_size)" if ref.spec.bidirectional else ""
+            received = f"the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), " \
+                       f"whose feature size is {feat}{both}"
+            hint = f"size the layer with the RNN's output size {feat}" + (
+                " (num_directions * hidden_size)" if ref.spec.bidirectional else "")
+        self.report_violation(call.node, Violation("RNN009", "input", f"{what}={expected.described()}",
+                                                   f"it receives {received}", hint), layer.label or "the layer")
 
     def check_packing_layout(self, node: cst.Call, x: TensorV, batch_first: bool, func: str) -> None:
         if x.shape is None or x.shape.rank_known is False or len(x.shape.dims) < 2:

@@ -1,6 +1,6 @@
-"""What a transfer function sees: the evaluated call (`CallArgs`) and a narrow `Context` (report
-a finding, describe or place a node); never the interpreter itself. Also the helpers that
-read sizes, tensors and axes out of a call's arguments."""
+"""What a transfer function sees: the evaluated call (`CallArgs`) and a narrow `Context` (place
+or describe a node, hand an RNN event to the RNN checks); never the interpreter itself. Also
+the helpers that read sizes, tensors and axes out of a call's arguments."""
 
 from __future__ import annotations
 
@@ -9,22 +9,24 @@ from typing import Callable, Optional, Protocol
 
 import libcst as cst
 
-from ...contract import Dim, Shape, Violation
-from ..values import TOP, IntV, Lazy, SeqV, TensorV, Value
+from ...contract import Dim, Shape
+from ..values import TOP, IntV, LayerV, Lazy, SeqV, TensorV, Value
 
 
 class Context(Protocol):
-    """The part of the analysis a transfer function may use."""
+    """The part of the analysis a transfer function may use: placing and describing a node, and
+    handing an RNN event (a packed layout, an RNN output reaching a layer, h_n rows joined) to
+    the RNN checks, which alone speak in rule codes."""
 
     def line_of(self, node: cst.CSTNode) -> Lazy: ...
 
     def describe_call(self, node: cst.Call) -> Lazy: ...
 
-    def report_violation(self, node: cst.CSTNode, v: Violation, label: str) -> None: ...
-
     def resolve_direction_pairs(self, parts: list[Value]) -> None: ...
 
     def check_packing_layout(self, node: cst.Call, x: TensorV, batch_first: bool, func: str) -> None: ...
+
+    def check_feature_consumer(self, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None: ...
 
 
 @dataclass

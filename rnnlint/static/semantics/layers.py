@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from ...contract import Dim, Shape, UNKNOWN, Violation
+from ...contract import Dim, Shape, UNKNOWN
 from ..values import TOP, IntV, LayerV, Lazy, SeqV, TensorV, Value, dim_of
 from .context import CallArgs, Context, Handler
 
@@ -41,35 +41,15 @@ def linear_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     origin = Lazy(lambda: f"{layer.label or 'nn.Linear'} on line {at}")
     if not isinstance(x, TensorV) or x.shape is None:
         return TensorV(Shape((out_f,), False, origin), origin)
-    _feature_consumer(it, layer, call, in_f, "in_features")
+    it.check_feature_consumer(layer, call, in_f, "in_features")
     dims = x.shape.dims[:-1] + (out_f,) if x.shape.dims else (out_f,)
     return TensorV(Shape(dims, x.shape.rank_known, origin), origin)
-
-
-def _feature_consumer(it: Context, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None:
-    """RNN009 when a layer's expected feature size disagrees with the RNN output it receives."""
-    x = call.pos(0)
-    if not isinstance(x, TensorV) or x.rnn is None or x.shape is None or not x.shape.last.differs(expected):
-        return
-    ref, feat = x.rnn, x.shape.last
-    if x.role == "state_row":
-        received = f"one row of the final state h_n of {ref.label} ({ref.spec.describe()}, line {ref.line}), " \
-                   f"with {feat} features"
-        hint = (f"join both directions with torch.cat((h_n[-2], h_n[-1]), dim=1), or size the layer {feat}"
-                if ref.spec.bidirectional else f"size the layer {feat}")
-    else:
-        both = " (2 directions x hidden_size)" if ref.spec.bidirectional else ""
-        received = f"the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), whose feature size is {feat}{both}"
-        hint = f"size the layer with the RNN's output size {feat}" + (
-            " (num_directions * hidden_size)" if ref.spec.bidirectional else "")
-    it.report_violation(call.node, Violation("RNN009", "input", f"{what}={expected.described()}",
-                                             f"it receives {received}", hint), layer.label or "the layer")
 
 
 def layer_norm_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     normalized = layer.param("normalized_shape")
     if isinstance(normalized, IntV):
-        _feature_consumer(it, layer, call, normalized.dim, "normalized_shape")
+        it.check_feature_consumer(layer, call, normalized.dim, "normalized_shape")
     x = call.pos(0)
     return x if isinstance(x, TensorV) else TOP
 
