@@ -122,11 +122,11 @@ class Dim:
         if self.value is not None and o.value is not None:
             a, b = self.value, o.value
             if op == "+":
-                return _bounded(a + b)
+                return bounded(a + b)
             if op == "-":
-                return _bounded(a - b)
+                return bounded(a - b)
             if op == "*":
-                return _bounded(a * b)
+                return bounded(a * b)
             if op == "//":
                 return Dim(a // b) if b != 0 else UNKNOWN
             return UNKNOWN
@@ -160,7 +160,8 @@ DimLike = Union[Dim, int]
 UNKNOWN = Dim()
 
 
-def _bounded(value: int) -> Dim:
+def bounded(value: int) -> Dim:
+    """A known size, or unknown past SIZE_BOUND (linted code may hold any number)."""
     return Dim(value) if -SIZE_BOUND <= value <= SIZE_BOUND else UNKNOWN
 
 
@@ -236,7 +237,7 @@ def _from_form(a: Optional[Form]) -> Dim:
         return UNKNOWN
     const, terms = a
     if not terms:
-        return _bounded(const)
+        return bounded(const)
     if (len(terms) > _MAX_TERMS or abs(const) > SIZE_BOUND
             or any(abs(c) > SIZE_BOUND or len(atom) > _MAX_ATOM for atom, c, _ in terms)):
         return UNKNOWN

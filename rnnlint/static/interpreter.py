@@ -13,7 +13,9 @@ work is bounded per file (call depth, steps), so pathological code terminates qu
 from __future__ import annotations
 
 import ast
-from typing import Callable, Optional
+import sys
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -33,6 +35,9 @@ from .suppress import apply_noqa
 from .values import TOP, ClassV, Env, FunctionV, InstanceV, IntV, Lazy, Value
 
 _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
+# Python's parser admits about 200 levels of nesting; reading an expression that deep, and
+# placing a finding inside it, takes a few frames per level: more than the default 1000.
+_RECURSION_LIMIT = 6000
 
 
 class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, ModulesMixin, RNNChecksMixin):
@@ -157,4 +162,15 @@ def analyze_module(module: cst.Module, path: str, source: str = "",
     if relevant_defs is not None:
         top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
         interp.standalone = {id(top[i]) for i in relevant_defs if i < len(top)}
-    return interp.run()
+    with _deep_enough():
+        return interp.run()
+
+
+@contextmanager
+def _deep_enough() -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)

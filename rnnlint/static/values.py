@@ -35,6 +35,25 @@ class Lazy:
         return repr(str(self))
 
 
+# A joined origin ("hidden=8 (line 3), layers=2 (line 4)") is cut at this length: sizes
+# combined line after line (`h = h + h`) must not double their text each time.
+_ORIGIN_TEXT = 240
+
+
+def join_origins(left: Optional[object], right: Optional[object]) -> Optional[object]:
+    """Where a size computed from two others came from, shown on demand and bounded."""
+    if left is None or left is right:
+        return right if left is None else left
+    if right is None:
+        return left
+
+    def text() -> str:
+        a, b = str(left), str(right)
+        joined = a if a == b else f"{a}, {b}"
+        return joined if len(joined) <= _ORIGIN_TEXT else joined[:_ORIGIN_TEXT - 3] + "..."
+    return Lazy(text)
+
+
 class Value:
     """Base of all abstract values."""
 

@@ -4,12 +4,13 @@ up in `semantics`."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Union
 
 import libcst as cst
 
-from ...contract import Dim, UNKNOWN
+from ...contract import Dim, UNKNOWN, bounded
 from ..semantics.calls import CALLS
 from ..semantics.context import CallArgs
 from ..semantics.layers import LAYER_CALLS
@@ -187,8 +188,8 @@ class CallsMixin:
             arg = call.pos(0)
             if isinstance(arg, IntV):
                 return arg
-            if isinstance(arg, Const) and isinstance(arg.value, (float, bool)):
-                return IntV(Dim(int(arg.value)))
+            if isinstance(arg, Const) and isinstance(arg.value, (float, bool)) and math.isfinite(arg.value):
+                return IntV(bounded(int(arg.value)))
             return IntV(UNKNOWN)
         if name in ("builtins.tuple", "builtins.list"):
             arg = call.pos(0)

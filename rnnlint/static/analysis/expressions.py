@@ -7,12 +7,12 @@ from typing import Optional
 
 import libcst as cst
 
-from ...contract import Dim, Shape, UNKNOWN
+from ...contract import Dim, Shape, UNKNOWN, bounded
 from ..semantics.names import canonical, rnn_kind
 from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, shape_tuple
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
-    RNNModuleV, SeqV, SuperV, TensorV, Value, join, truth,
+    RNNModuleV, SeqV, SuperV, TensorV, Value, join, join_origins, truth,
 )
 
 
@@ -37,7 +37,7 @@ class ExpressionsMixin:
 
     def eval_Integer(self, node: cst.Integer, env: Env) -> Value:
         try:
-            return IntV(Dim(int(node.evaluated_value)))
+            return IntV(bounded(int(node.evaluated_value)))
         except ValueError:
             return TOP
 
@@ -282,8 +282,7 @@ class ExpressionsMixin:
                     return Const(left.dim.value / right.dim.value)
                 return TOP
             result = left.dim._combine(right.dim, symbol)
-            origin = left.dim.origin if right.dim.origin is None else right.dim.origin if left.dim.origin is None \
-                else f"{left.dim.origin}, {right.dim.origin}"
+            origin = join_origins(left.dim.origin, right.dim.origin)
             return IntV(result.with_origin(origin) if result.value is not None else result)
         if isinstance(left, TensorV) and isinstance(right, TensorV):
             if left.shape is not None and right.shape is not None and left.shape == right.shape:
@@ -351,10 +350,10 @@ def _size_of_axis(expr: cst.BaseExpression, axis: int) -> bool:
     """`x.size(axis)` or `x.shape[axis]`."""
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "size":
         return len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Integer) and \
-            int(expr.args[0].value.value) == axis
+            expr.args[0].value.evaluated_value == axis
     if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape":
         el = expr.slice[0].slice if len(expr.slice) == 1 else None
-        return isinstance(el, cst.Index) and isinstance(el.value, cst.Integer) and int(el.value.value) == axis
+        return isinstance(el, cst.Index) and isinstance(el.value, cst.Integer) and el.value.evaluated_value == axis
     return False
 
 
