@@ -136,7 +136,7 @@ def main() -> None:
         # the interpreter's site-packages hold torch and the shape stubs (torch-stubs)
         tools["pyrefly"] = [args.pyrefly, "check", "--python-interpreter-path", sys.executable,
                             "--output-format", "min-text"]
-    if args.torchfix:
+    if args.torchfix and args.torchfix_runs > 0:
         tools["torchfix"] = [args.torchfix]
     tools["python -c pass"] = [sys.executable, "-c", "pass"]
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else ["?"]
@@ -148,10 +148,13 @@ def main() -> None:
     for tree_name, target in trees.items():
         print(f"  {tree_name}: {target} ({size(target)})")
     rows: dict[tuple[str, str], tuple[float, int]] = {}
-    for tree_name, target in trees.items():
+    for index, (tree_name, target) in enumerate(trees.items()):
         here = {tool: spec for tool, spec in tools.items() if tree_name in RUNS_ON.get(tool, TREES)}
-        timed([*rnnlint, str(target)], work)  # fill the cache (in `work`) for the warm runs
-        for tool, figures in measure_side_by_side(here, target, work, args.runs, args.torchfix_runs).items():
+        # each tree runs in its own folder, so the warm runs read a cache of that tree alone
+        cwd = work / f"tree{index}"
+        cwd.mkdir()
+        timed([*rnnlint, str(target)], cwd)  # fill the cache for the warm runs
+        for tool, figures in measure_side_by_side(here, target, cwd, args.runs, args.torchfix_runs).items():
             rows[tree_name, tool] = figures
     print(f"\n{'tree':<18}{'tool':<16}{'wall s':>9}{'peak MiB':>10}")
     for (tree_name, tool), (wall, peak) in rows.items():
