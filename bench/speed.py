@@ -93,9 +93,14 @@ def size(target: Path) -> str:
 def version(cmd: list[str]) -> str:
     try:
         done = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60)
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return "?"
     return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: a busy machine makes the seconds, not the ratios, drift."""
+    return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
 
 
 def main() -> None:
@@ -139,8 +144,7 @@ def main() -> None:
     if args.torchfix and args.torchfix_runs > 0:
         tools["torchfix"] = [args.torchfix]
     tools["python -c pass"] = [sys.executable, "-c", "pass"]
-    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else ["?"]
-    print(f"{os.cpu_count()} cores, load average {' '.join(load)} at the start; {args.runs} rounds, medians"
+    print(f"{os.cpu_count()} cores, load average {load()} at the start; {args.runs} rounds, medians"
           f" (TorchFix: {min(args.torchfix_runs, args.runs)})")
     for tool in ("rnnlint warm", "ruff", "pyrefly", "torchfix"):
         if tool in tools:
@@ -159,7 +163,7 @@ def main() -> None:
     print(f"\n{'tree':<18}{'tool':<16}{'wall s':>9}{'peak MiB':>10}")
     for (tree_name, tool), (wall, peak) in rows.items():
         print(f"{tree_name:<18}{tool:<16}{wall:>9.3f}{peak / 1024:>10.0f}")
-    print()
+    print(f"\nload average {load()} at the end (other work on the machine slows every tool)")
     for tree_name in trees:
         for mode in ("cold", "warm"):
             mine = rows.get((tree_name, f"rnnlint {mode}"))
