@@ -13,7 +13,7 @@ import os
 import stat
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
@@ -115,12 +115,33 @@ def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileRes
         return FileResult(path, [], error=f"{path}: internal error: {type(exc).__name__}: {exc}")
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a regular file. Anything else (a FIFO, a device) raises OSError instead of
-    blocking the run or reading forever."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
-    return path.read_bytes()
+MAX_FILE_BYTES = 4_000_000  # a bigger file is generated data, not code worth the memory its analysis takes
+
+
+class TooLarge(OSError):
+    """A file over the size cap: it is not read at all."""
+
+
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Anything else (a FIFO, a device)
+    raises OSError instead of blocking the run or reading forever; a file over the limit raises
+    TooLarge before a byte is read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if st.st_size > limit:
+            raise TooLarge(errno.EFBIG, f"{st.st_size:,} bytes, over rnnlint's limit of {limit:,}", str(path))
+        return f.read(limit)  # a file that grows while it is read is cut at the limit
+
+
+def unreadable(shown: str, exc: OSError) -> FileResult:
+    """The one finding of a file that cannot be read (or is too big to read)."""
+    if isinstance(exc, TooLarge):
+        return FileResult(shown, [replace(syntax_error(shown, 1, 1, f"the file is too large to check ({exc.strerror})"),
+                                          hint="nothing in it was checked; a file this big is generated data")])
+    return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
 
 
 def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
@@ -128,5 +149,5 @@ def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
     try:
         data = read_source(path)
     except OSError as exc:
-        return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
+        return unreadable(shown, exc)
     return lint_bytes(data, shown, path)
