@@ -102,7 +102,11 @@ def check(
     config = dataclasses.replace(config, **overrides)
 
     targets = paths or (".",)
-    result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+    try:
+        result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+    except KeyboardInterrupt:  # the pool's queued work is cancelled and its workers stopped
+        click.echo("rnnlint: interrupted", err=True)
+        sys.exit(130)
     fixed = 0
     if fix or diff:
         from .static.fix import FIXABLE, fix_files
