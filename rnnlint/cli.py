@@ -29,8 +29,11 @@ class Fatal(click.ClickException):
 def _selectors(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[tuple[str, ...]]:
     if value is None:
         return None
+    codes = [v for v in value.split(",") if v.strip()]
+    if not codes and param.name == "select":  # selecting nothing is a typo, not a wish
+        raise click.UsageError("--select needs at least one rule code or prefix (e.g. --select RNN001)")
     try:
-        return parse_selectors([v for v in value.split(",") if v.strip()], f"--{param.name}")
+        return parse_selectors(codes, f"--{param.name}")
     except ConfigError as exc:
         raise Fatal(str(exc)) from None
 
