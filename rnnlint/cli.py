@@ -125,8 +125,10 @@ def check(
         if changes:
             fixed = count
             result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+    from .report import printable
+
     for error in result.errors:
-        click.echo(f"rnnlint: error: {error}", err=True)
+        click.echo(f"rnnlint: error: {printable(error)}", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),
                       explain=explain, fixed=fixed)
     emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
