@@ -145,6 +145,10 @@ def from_data(raw: Any) -> Notebook:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotebookError(f"cell {number}'s source is neither a string nor a list of strings")
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:  # valid JSON (`"\ud800"`), but no Python source can hold it
+            raise NotebookError(f"cell {number}'s source is not valid Unicode (it holds a lone surrogate)") from None
         source = _NEWLINES.sub("\n", source)
         lines = source.split("\n")
         if len(lines) > 1 and lines[-1] == "":
