@@ -112,7 +112,7 @@ def check(
         sys.exit(130)
     fixed = 0
     if fix or diff:
-        from .static.fix import FIXABLE, fix_files
+        from .static.fix import FIXABLE, fix_files, write_fixes
 
         changes = fix_files(targets, config, {d.path for d in result.diagnostics if d.code in FIXABLE})
         count = sum(len(c.fixes) for c in changes)
@@ -120,11 +120,10 @@ def check(
             click.echo("".join(c.diff() for c in changes), nl=False)
             click.echo(f"rnnlint: would fix {count} finding{'' if count == 1 else 's'}", err=True)
             sys.exit(1 if changes else 0)
-        for change in changes:
-            change.write()
-        if changes:
-            fixed = count
+        fixed, unwritten = write_fixes(changes)
+        if fixed:
             result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+        result.errors.extend(unwritten)
     from .report import printable
 
     for error in result.errors:
