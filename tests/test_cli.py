@@ -122,10 +122,10 @@ def test_exit_zero_does_not_hide_errors(project: Path) -> None:
 
 
 def test_internal_error_of_one_file_exits_two(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(path: Path, shown: str) -> FileResult:
+    def broken(data: bytes, shown: str, real: Path) -> FileResult:
         return FileResult(shown, [], error=f"{shown}: internal error: boom")
 
-    monkeypatch.setattr(runner, "lint_file", broken)
+    monkeypatch.setattr(runner, "lint_bytes", broken)
     result = invoke("check", "good.py")
     assert result.exit_code == 2
     assert "good.py: internal error: boom" in result.output
