@@ -428,5 +428,21 @@ def sibling_import_names(tree: ast.Module, directory: Optional[Path]) -> frozens
             spec = "." * stmt.level + (stmt.module or "")
             files = imported_files(f"from {spec} import x".encode(), directory)
             if any(_file_mentions_rnn(str(f)) for f in files):
-                names.update(a.asname or a.name for a in stmt.names)
+                names.update(a.asname or a.name for a in stmt.names if a.name != "*")
+                if any(a.name == "*" for a in stmt.names):  # what `*` brings: the module's top-level names
+                    names.update(name for f in files for name in _top_level_names(str(f)))
     return frozenset(names)
+
+
+# a def, a class or an assignment at a line start: the names a star import may bring
+_TOP_LEVEL = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)|^(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+
+
+@lru_cache(maxsize=1024)
+def _top_level_names(path: str) -> frozenset[str]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(2_000_000)
+    except OSError:
+        return frozenset()
+    return frozenset((m.group(1) or m.group(2)).decode("ascii", "replace") for m in _TOP_LEVEL.finditer(data))
