@@ -259,3 +259,15 @@ def test_a_notebook_fix_changes_only_the_edited_cell_source(tmp_path: Path) -> N
     assert change is not None
     change.write()
     assert path.read_text() == NOTEBOOK_CRLF.replace("rnn(x, (h0,))", "rnn(x, h0)")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of any bytes")
+def test_diff_escapes_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    write_project(tmp_path, {})
+    with open(os.path.join(os.fsencode(tmp_path), b"m\xff\x1b[2J.py"), "wb") as f:
+        f.write(GRU_TUPLE.encode())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": os.getcwd()}
+    done = subprocess.run([sys.executable, "-m", "rnnlint", "check", "--no-cache", "--diff", "."], cwd=tmp_path,
+                          capture_output=True, env=env, timeout=60)
+    assert done.returncode == 1, done.stderr.decode()
+    assert done.stdout.decode("utf-8").startswith("--- m\\xff\\x1b[2J.py\n+++ m\\xff\\x1b[2J.py\n")

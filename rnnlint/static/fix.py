@@ -26,6 +26,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ScopeP
 
 from ..config import Config
 from ..diagnostic import Diagnostic
+from ..report import printable
 from .discover import discover
 from .engine import decode, lint_source, read_source
 from .notebook import SUFFIX, NotebookError, read, replace_ranges, splice_sources
@@ -328,9 +329,9 @@ class FileFix:
 
     def diff(self) -> str:
         if self.path.suffix == SUFFIX:  # per changed cell, as ruff shows a notebook's
-            return "".join(_unified(old.rstrip("\n") + "\n", new.rstrip("\n") + "\n", f"{self.shown}:cell {number}")
-                           for number, old, new in self.cells)
-        return _unified(self.before, self.after, self.shown)
+            return "".join(_unified(old.rstrip("\n") + "\n", new.rstrip("\n") + "\n",
+                                    f"{printable(self.shown)}:cell {number}") for number, old, new in self.cells)
+        return _unified(self.before, self.after, printable(self.shown))
 
     def write(self) -> None:
         """Replace the file whole: the new text goes to a new file in the same folder, flushed
