@@ -102,7 +102,8 @@ def test_a_change_two_imports_away_is_seen(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "sizes.py").write_text("N = 4\n")
     (tmp_path / "model.py").write_text("from sizes import N\n" + MODEL.replace("nn.GRU(n, 8)", "nn.GRU(N, 8)"))
-    (tmp_path / "train.py").write_text("import torch\nfrom model import Net\n\nnet = Net(0)\nnet(torch.randn(5, 2, 4))\n")
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom model import Net\n\nnet = Net(0)\nnet(torch.randn(5, 2, 4))\n")
     assert _codes(tmp_path) == []
     (tmp_path / "sizes.py").write_text("N = 6\n")
     assert ("train.py", "RNN001") in _codes(tmp_path)
@@ -118,7 +119,8 @@ def _cli_codes(root: Path) -> list[tuple[str, str]]:
 
 def test_a_module_created_after_the_run_is_seen(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "train.py").write_text("import torch\nfrom model import Net\n\nnet = Net(4)\nnet(torch.randn(5, 2, 6))\n")
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom model import Net\n\nnet = Net(4)\nnet(torch.randn(5, 2, 6))\n")
     assert _cli_codes(tmp_path) == []
     (tmp_path / "model.py").write_text(MODEL)
     assert ("train.py", "RNN001") in _cli_codes(tmp_path)

@@ -233,7 +233,8 @@ def test_the_cache_follows_a_module_the_notebook_imports(tmp_path: Path) -> None
 
 
 def test_a_lone_surrogate_in_a_cell_costs_only_its_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = '{"cells": [{"cell_type": "code", "source": ["import torch.nn as nn\\n", "rnn = nn.LSTM(3, 4)\\n", "s = \\"\\ud800\\""]}]}'
+    source = ('{"cells": [{"cell_type": "code", "source": '
+              '["import torch.nn as nn\\n", "rnn = nn.LSTM(3, 4)\\n", "s = \\"\\ud800\\""]}]}')
     write_project(tmp_path, {"a.ipynb": source, "b.py": LSTM_BUG})
     monkeypatch.chdir(tmp_path)
     for args in (("check",), ("check", "--fix")):

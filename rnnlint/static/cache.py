@@ -286,7 +286,9 @@ def _entries(data: Any) -> dict[str, Entry]:
     """The entries of a loaded cache; none at all when anything in it is not as written."""
     if not isinstance(data, dict) or data.keys() != {"format", "version", "entries"}:
         return {}
-    if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__ or not isinstance(data["entries"], dict):
+    if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__:
+        return {}
+    if not isinstance(data["entries"], dict):
         return {}
     entries = {}
     for key, raw in data["entries"].items():

@@ -129,8 +129,8 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
         pending = [item for chunk in lost for item in chunk]
         if pending:
             (path, shown), pending = pending[0], pending[1:]
-            yield (path, shown), FileResult(shown, [], error=f"{shown}: the process linting it died "
-                                                           "(out of memory?); it was not checked"), None
+            died = f"{shown}: the process linting it died (out of memory?); it was not checked"
+            yield (path, shown), FileResult(shown, [], error=died), None
 
 
 def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[Linted, None, list[list[Item]]]:
