@@ -37,7 +37,7 @@ def test_the_cache_is_json_and_a_pickle_in_its_place_is_never_loaded(tmp_path: P
     (tmp_path / "a.py").write_text(BUG)
     assert _codes(tmp_path) == [("a.py", "RNN001")]
     data = json.loads((tmp_path / CACHE_DIR / FILE).read_text())
-    assert set(data) == {"format", "version", "entries"}
+    assert set(data) == {"format", "version", "paths", "groups", "entries"}
     assert "import pickle" not in Path(cache_module.__file__).read_text()
 
     class Boom:  # a pickle that would create a file when loaded
@@ -50,6 +50,7 @@ def test_the_cache_is_json_and_a_pickle_in_its_place_is_never_loaded(tmp_path: P
     assert _codes(tmp_path) == [("a.py", "RNN001")]
     assert not (tmp_path / "pwned").exists()
     assert json.loads((tmp_path / CACHE_DIR / FILE).read_text())["entries"]  # rebuilt
+    assert cache_module.Cache(tmp_path).entries  # and valid
     assert not list((tmp_path / CACHE_DIR).glob("*.pickle"))  # old results are removed
 
 
@@ -57,6 +58,10 @@ def test_the_cache_is_json_and_a_pickle_in_its_place_is_never_loaded(tmp_path: P
     lambda d: [d],  # valid JSON of the wrong shape
     lambda d: {**d, "entries": {"k": 1}},
     lambda d: {**d, "format": True},
+    lambda d: {**d, "paths": [1]},
+    lambda d: {**d, "groups": [[10**9]]},
+    lambda d: {**d, "entries": {k: {**e, "files": [[0, "x", 10**9]]} for k, e in d["entries"].items()}},
+    lambda d: {**d, "entries": {k: {**e, "files": [[-1, "x", 0]]} for k, e in d["entries"].items()}},
     lambda d: {**d, "extra": 1},
     lambda d: {**d, "entries": {k: {**e, "used": "x"} for k, e in d["entries"].items()}},
     lambda d: {**d, "entries": {k: {**e, "files": []} for k, e in d["entries"].items()}},
@@ -75,7 +80,7 @@ def test_a_cache_of_the_wrong_shape_is_rebuilt(tmp_path: Path, damage: object) -
     assert cache_module.Cache(tmp_path).entries  # rebuilt, valid again
 
 
-@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"[" * 100_000, b'{"format": 2', b"null"])
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"[" * 100_000, b'{"format": 4', b"null"])
 def test_a_cache_that_is_not_json_is_rebuilt(tmp_path: Path, content: bytes) -> None:
     (tmp_path / "a.py").write_text(BUG)
     (tmp_path / CACHE_DIR).mkdir()
@@ -119,11 +124,17 @@ def _cli_codes(root: Path) -> list[tuple[str, str]]:
 
 def test_a_module_created_after_the_run_is_seen(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "other.py").write_text("import torch\nimport helpers\n")  # its entry is kept as it was
     (tmp_path / "train.py").write_text(
         "import torch\nfrom model import Net\n\nnet = Net(4)\nnet(torch.randn(5, 2, 6))\n")
     assert _cli_codes(tmp_path) == []
+    before = cache_module.Cache(tmp_path).entries
+    assert len(before) == 2
     (tmp_path / "model.py").write_text(MODEL)
     assert ("train.py", "RNN001") in _cli_codes(tmp_path)
+    after = cache_module.Cache(tmp_path).entries
+    key = next(k for k in before if k.startswith(str(tmp_path / "other.py")))
+    assert after[key] == before[key]
 
 
 def test_stamps_are_of_the_bytes_linted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

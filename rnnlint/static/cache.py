@@ -32,7 +32,7 @@ from .prefilter import import_candidates, import_specs
 
 CACHE_DIR = ".rnnlint_cache"
 FILE = "results.json"
-_FORMAT = 2
+_FORMAT = 4
 MAX_DEPENDENCIES = 512  # files hashed for one entry; a file that imports more is not cached
 DEPENDENCY_BYTES = 2_000_000  # as project.MAX_BYTES: a bigger import is not read by the analysis either
 MAX_CACHE_BYTES = 256 * 2**20  # a bigger cache file is not read
@@ -46,8 +46,9 @@ _UNREADABLE = "-"  # the hash of a dependency that cannot be read
 class Stamps:
     """What an entry's findings rest on."""
 
-    files: tuple[tuple[str, str], ...]  # (absolute path, content hash), the linted file first
-    absent: tuple[str, ...]  # files that would satisfy an import that did not resolve
+    # (absolute path, content hash, the files that would satisfy its imports that did not
+    # resolve), the linted file first, then the project files it imports, transitively
+    files: tuple[tuple[str, str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -70,39 +71,70 @@ def _digest_file(path: str, memo: dict[str, str]) -> str:
     return memo[path]
 
 
-def dependency_stamps(path: Path, data: bytes, memo: Optional[dict[str, tuple[str, list[str]]]] = None
-                      ) -> Optional[Stamps]:
+Module = tuple[str, tuple[str, ...], tuple[str, ...]]  # content hash, files imported, candidates not found
+
+
+class Modules:
+    """The project files seen in one run: each read, hashed and its imports resolved once."""
+
+    def __init__(self) -> None:
+        self.read: dict[str, Module] = {}
+        self.resolved: dict[tuple[str, str], tuple[Optional[str], tuple[str, ...]]] = {}
+
+    def describe(self, path: str, data: bytes) -> Module:
+        """The module whose bytes are `data`."""
+        found: list[str] = []
+        absent: list[str] = []
+        directory = os.path.dirname(path)
+        for spec in _imports(path, data):
+            hit, tried = self.resolve(spec, directory)
+            absent.extend(tried)
+            if hit is not None:
+                found.append(hit)
+        return digest(data), tuple(found), tuple(absent)
+
+    def get(self, path: str) -> Module:
+        if path not in self.read:
+            try:
+                self.read[path] = self.describe(path, read_source(Path(path), DEPENDENCY_BYTES))
+            except OSError:
+                self.read[path] = _UNREADABLE, (), ()
+        return self.read[path]
+
+    def resolve(self, spec: str, directory: str) -> tuple[Optional[str], tuple[str, ...]]:
+        """The file an import finds, and the candidates tried before it."""
+        key = (spec, directory)
+        if key not in self.resolved:
+            tried: list[str] = []
+            hit = None
+            for candidate in import_candidates(spec, directory):
+                if os.path.isfile(candidate):
+                    hit = candidate
+                    break
+                tried.append(candidate)
+            self.resolved[key] = hit, tuple(tried)
+        return self.resolved[key]
+
+
+def dependency_stamps(path: Path, data: bytes, modules: Optional[Modules] = None) -> Optional[Stamps]:
     """The stamps of `data`, the bytes of `path` about to be linted: their hash, the hashes of
     the project files they import, transitively, and the unresolved imports' candidates. None
-    when the file imports more than MAX_DEPENDENCIES project files. `memo` keeps each
-    dependency's hash and imports for the next files."""
-    memo = {} if memo is None else memo
+    when the file imports more than MAX_DEPENDENCIES project files."""
+    modules = Modules() if modules is None else modules
     own = os.path.abspath(path)
-    files = {own: digest(data)}
-    absent: set[str] = set()
-    queue = [(own, _imports(own, data))]
-    while queue:
-        current, specs = queue.pop()
-        directory = os.path.dirname(current)
-        for spec in specs:
-            for candidate in import_candidates(spec, directory):
-                if candidate in files:
-                    break
-                if not os.path.isfile(candidate):
-                    absent.add(candidate)
-                    continue
-                if len(files) >= MAX_DEPENDENCIES:
-                    return None
-                if candidate not in memo:
-                    try:
-                        raw = read_source(Path(candidate), DEPENDENCY_BYTES)
-                        memo[candidate] = digest(raw), _imports(candidate, raw)
-                    except OSError:
-                        memo[candidate] = _UNREADABLE, []
-                files[candidate], imports = memo[candidate]
-                queue.append((candidate, imports))
-                break
-    return Stamps(tuple(files.items()), tuple(sorted(absent)))
+    digest_, pending, absent = modules.describe(own, data)
+    files = {own: (digest_, absent)}
+    pending = list(pending)
+    while pending:
+        current = pending.pop()
+        if current in files:
+            continue
+        if len(files) >= MAX_DEPENDENCIES:
+            return None
+        digest_, imports, absent = modules.get(current)
+        files[current] = digest_, absent
+        pending.extend(imports)
+    return Stamps(tuple((path, h, absent) for path, (h, absent) in files.items()))
 
 
 def _imports(path: str, data: bytes) -> list[str]:
@@ -115,7 +147,8 @@ class Cache:
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR
         self.now = int(time.time())
-        self.memo: dict[str, str] = {}  # dependency hashes, each file read once a run
+        self.hashes: dict[str, str] = {}  # each file hashed once a run
+        self.found: dict[tuple[str, ...], bool] = {}  # whether one of these files has appeared
         self.dirty = False
         self.entries = _load(self.folder)
 
@@ -128,13 +161,17 @@ class Cache:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if any(_digest_file(p, self.memo) != h for p, h in entry.stamps.files) or \
-                any(os.path.lexists(p) for p in entry.stamps.absent):
+        if any(_digest_file(p, self.hashes) != h or self._appeared(absent) for p, h, absent in entry.stamps.files):
             return None
         if self.now - entry.used > _TOUCH_S:
             self.entries[key] = Entry(self.now, entry.stamps, entry.diagnostics)
             self.dirty = True
         return FileResult(shown, list(entry.diagnostics))
+
+    def _appeared(self, paths: tuple[str, ...]) -> bool:
+        if paths not in self.found:
+            self.found[paths] = any(os.path.lexists(p) for p in paths)
+        return self.found[paths]
 
     def put(self, path: Path, shown: str, result: FileResult, stamps: Optional[Stamps]) -> None:
         if result.error is not None or stamps is None:
@@ -157,8 +194,13 @@ class Cache:
         self.prune()
         if not self.dirty:
             return
-        payload = json.dumps({"format": _FORMAT, "version": __version__,
-                              "entries": {key: _entry_data(e) for key, e in self.entries.items()}})
+        # each path and each list of import candidates is written once; entries name them by index
+        paths: dict[str, int] = {}
+        groups: dict[tuple[str, ...], int] = {}
+        entries = {key: _entry_data(e, paths, groups) for key, e in self.entries.items()}
+        candidates = [[paths.setdefault(p, len(paths)) for p in group] for group in groups]
+        payload = json.dumps({"format": _FORMAT, "version": __version__, "paths": list(paths),
+                              "groups": candidates, "entries": entries})
         try:
             _write(self.folder, payload.encode("ascii"))  # json.dumps escapes all else, lone surrogates too
         except OSError:
@@ -266,39 +308,48 @@ def _diagnostic(data: Any) -> Optional[Diagnostic]:
     return Diagnostic.from_dict(data)
 
 
-def _entry(data: Any) -> Optional[Entry]:
-    if not isinstance(data, dict) or data.keys() != {"used", "files", "absent", "diagnostics"}:
+def _entry(data: Any, paths: list[str], groups: list[tuple[str, ...]]) -> Optional[Entry]:
+    if not isinstance(data, dict) or data.keys() != {"used", "files", "diagnostics"}:
         return None
     files, diagnostics = data["files"], data["diagnostics"]
-    if not _is_int(data["used"]) or not _is_texts(data["absent"]) or not isinstance(diagnostics, list):
+    if not _is_int(data["used"]) or not isinstance(diagnostics, list) or not isinstance(files, list) or not files:
         return None
-    if not isinstance(files, list) or not files or \
-            not all(isinstance(f, list) and len(f) == 2 and _is_texts(f) for f in files):
+    if not all(isinstance(f, list) and len(f) == 3 and _is_index(f[0], paths) and isinstance(f[1], str)
+               and _is_index(f[2], groups) for f in files):
         return None
     found = [_diagnostic(d) for d in diagnostics]
     if any(d is None for d in found):
         return None
-    stamps = Stamps(tuple((p, h) for p, h in files), tuple(data["absent"]))
+    stamps = Stamps(tuple((paths[p], h, groups[g]) for p, h, g in files))
     return Entry(data["used"], stamps, tuple(d for d in found if d is not None))
+
+
+def _is_index(value: Any, table: list) -> bool:
+    return _is_int(value) and 0 <= value < len(table)
 
 
 def _entries(data: Any) -> dict[str, Entry]:
     """The entries of a loaded cache; none at all when anything in it is not as written."""
-    if not isinstance(data, dict) or data.keys() != {"format", "version", "entries"}:
+    if not isinstance(data, dict) or data.keys() != {"format", "version", "paths", "groups", "entries"}:
         return {}
     if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__:
         return {}
-    if not isinstance(data["entries"], dict):
+    paths, groups = data["paths"], data["groups"]
+    if not _is_texts(paths) or not isinstance(groups, list) or not isinstance(data["entries"], dict):
         return {}
+    if not all(isinstance(g, list) and all(_is_index(i, paths) for i in g) for g in groups):
+        return {}
+    candidates = [tuple(paths[i] for i in g) for g in groups]
     entries = {}
     for key, raw in data["entries"].items():
-        entry = _entry(raw)
+        entry = _entry(raw, paths, candidates)
         if entry is None:
             return {}
         entries[key] = entry
     return entries
 
 
-def _entry_data(entry: Entry) -> dict[str, Any]:
-    return {"used": entry.used, "files": [list(f) for f in entry.stamps.files], "absent": list(entry.stamps.absent),
-            "diagnostics": [d.to_dict() for d in entry.diagnostics]}
+def _entry_data(entry: Entry, paths: dict[str, int], groups: dict[tuple[str, ...], int]) -> dict[str, Any]:
+    files = [[paths.setdefault(p, len(paths)), h, groups.setdefault(absent, len(groups))]
+             for p, h, absent in entry.stamps.files]
+    return {"used": entry.used, "files": files, "diagnostics": [d.to_dict() for d in entry.diagnostics]}

@@ -24,7 +24,7 @@ from .engine import FileResult, lint_bytes, read_source, unreadable
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from .cache import Stamps
+    from .cache import Modules, Stamps
 
 Item = tuple[Path, str]  # (path to read, path to show)
 Linted = tuple[Item, FileResult, Optional["Stamps"]]
@@ -83,7 +83,8 @@ def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config]
     return run([str(p) for p in paths], config or Config(), use_cache=False).diagnostics
 
 
-def lint_one(item: Item, stamp: bool = False, memo: Optional[dict] = None) -> tuple[FileResult, Optional[Stamps]]:
+def lint_one(item: Item, stamp: bool = False, modules: Optional[Modules] = None
+             ) -> tuple[FileResult, Optional[Stamps]]:
     """One file's result, and with `stamp` the cache stamps of the very bytes it was linted from.
     Never raises for a file (a bug in rnnlint becomes the file's error)."""
     path, shown = item
@@ -96,15 +97,27 @@ def lint_one(item: Item, stamp: bool = False, memo: Optional[dict] = None) -> tu
         if stamp:
             from .cache import dependency_stamps
 
-            stamps = dependency_stamps(path, data, memo)
+            stamps = dependency_stamps(path, data, modules)
         return lint_bytes(data, shown, path), stamps
     except Exception as exc:  # a bug in rnnlint must not lose the other files
         return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), None
 
 
 def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Stamps]]]:
-    memo: dict = {}  # the imports' hashes, shared by the chunk's files
-    return [lint_one(item, stamp, memo) for item in items]
+    return [lint_one(item, stamp, _worker_modules(stamp)) for item in items]
+
+
+_WORKER: list[Modules] = []  # in a pool worker (a pool lives one run): the run's imported files, read once
+
+
+def _worker_modules(stamp: bool) -> Optional[Modules]:
+    if not stamp:
+        return None
+    if not _WORKER:
+        from .cache import Modules
+
+        _WORKER.append(Modules())
+    return _WORKER[0]
 
 
 def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Linted]:
@@ -113,9 +126,13 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
     a pool."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) < PARALLEL_MIN:
-        memo: dict = {}
+        modules = None
+        if stamp:
+            from .cache import Modules
+
+            modules = Modules()
         for item in todo:
-            yield (item, *lint_one(item, stamp, memo))
+            yield (item, *lint_one(item, stamp, modules))
         return
     # chunks take every n-th file: the files worth parsing sit together in a tree (a package
     # of models, its tests), and a chunk of neighbours would leave one worker with all of them
