@@ -34,7 +34,6 @@ CACHE_DIR = ".rnnlint_cache"
 FILE = "results.json"
 _FORMAT = 4
 MAX_DEPENDENCIES = 512  # files hashed for one entry; a file that imports more is not cached
-DEPENDENCY_BYTES = 2_000_000  # as project.MAX_BYTES: a bigger import is not read by the analysis either
 MAX_CACHE_BYTES = 256 * 2**20  # a bigger cache file is not read
 MAX_ENTRIES = 100_000  # the most recently used are kept
 MAX_AGE_S = 30 * 86_400  # an entry unused for this long is dropped
@@ -65,7 +64,7 @@ def digest(data: bytes) -> str:
 def _digest_file(path: str, memo: dict[str, str]) -> str:
     if path not in memo:
         try:
-            memo[path] = digest(read_source(Path(path), DEPENDENCY_BYTES))
+            memo[path] = digest(read_source(Path(path)))
         except OSError:
             memo[path] = _UNREADABLE
     return memo[path]
@@ -96,7 +95,7 @@ class Modules:
     def get(self, path: str) -> Module:
         if path not in self.read:
             try:
-                self.read[path] = self.describe(path, read_source(Path(path), DEPENDENCY_BYTES))
+                self.read[path] = self.describe(path, read_source(Path(path)))
             except OSError:
                 self.read[path] = _UNREADABLE, (), ()
         return self.read[path]
