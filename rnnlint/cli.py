@@ -90,8 +90,8 @@ def check(
     diff: bool,
 ) -> None:
     """Lint Python files, notebooks and folders (default: the current folder)."""
-    from .report import Options, emitter
-    from .static.runner import run
+    from .report import Options, emitter, printable
+    from .static.runner import RunResult, run
 
     try:
         config = load(config_file)
@@ -105,11 +105,15 @@ def check(
     config = dataclasses.replace(config, **overrides)
 
     targets = paths or (".",)
-    try:
-        result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
-    except KeyboardInterrupt:  # the pool's queued work is cancelled and its workers stopped
-        click.echo("rnnlint: interrupted", err=True)
-        sys.exit(130)
+
+    def lint() -> RunResult:
+        try:
+            return run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+        except KeyboardInterrupt:  # the pool's queued work is cancelled and its workers stopped
+            click.echo("rnnlint: interrupted", err=True)
+            sys.exit(130)
+
+    result = lint()
     fixed = 0
     if fix or diff:
         from .static.fix import FIXABLE, fix_files, write_fixes
@@ -122,10 +126,8 @@ def check(
             sys.exit(1 if changes else 0)
         fixed, unwritten = write_fixes(changes)
         if fixed:
-            result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+            result = lint()
         result.errors.extend(unwritten)
-    from .report import printable
-
     for error in result.errors:
         click.echo(f"rnnlint: error: {printable(error)}", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),

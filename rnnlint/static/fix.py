@@ -346,7 +346,10 @@ class FileFix:
 
 
 def _inside(path: str, folder: str) -> bool:
-    return os.path.commonpath([path, folder]) == folder
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # another drive
+        return False
 
 
 def replace_file(target: str, data: bytes) -> None:
