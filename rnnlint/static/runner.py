@@ -178,8 +178,8 @@ def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[L
         _stop(pool)
         raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if on_main:  # None: a handler not set from Python, which only the default can stand for
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
     pool.shutdown()
     gone = {id(chunk) for chunk in lost}
     return [chunk for chunk in chunks if id(chunk) in gone]  # in submission order
