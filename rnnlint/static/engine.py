@@ -7,18 +7,15 @@ knows the format), and the files a module imports are read by `project`.
 
 from __future__ import annotations
 
-import errno
-import os
-import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 from ..diagnostic import Diagnostic
 from .notebook import Cell, NotebookError, read, to_cells
-from .parsing import decode, parse_ast
+from .parsing import decode, parse_ast, read_source
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
-from .result import FileResult, syntax_error
+from .result import FileResult, syntax_error, unreadable
 
 
 def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Diagnostic]:
@@ -107,18 +104,10 @@ def _cell_syntax_error(path: str, cell: Cell) -> Diagnostic:
                    hint="fix the syntax error; the other cells were checked without this one")
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a regular file. Anything else (a FIFO, a device) raises OSError instead of
-    blocking the run or reading forever."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
-    return path.read_bytes()
-
-
 def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
     shown = display if display is not None else str(path)
     try:
         data = read_source(path)
     except OSError as exc:
-        return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
+        return unreadable(shown, exc)
     return lint_bytes(data, shown, path)

@@ -3,7 +3,8 @@ RNN000 finding a file that cannot be read, decoded or parsed gets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import errno
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from ..diagnostic import Diagnostic
@@ -20,3 +21,11 @@ def syntax_error(path: str, row: int, column: int, message: str) -> Diagnostic:
     row, column = max(row, 1), max(column, 1)
     return Diagnostic(path, row, column, row, column + 1, "RNN000", f"cannot parse the file: {message}", "error",
                       expected="valid Python", actual=message, hint="fix the syntax error; nothing else was checked")
+
+
+def unreadable(shown: str, exc: OSError) -> FileResult:
+    """The one finding of a file that cannot be read (or is too big to read)."""
+    if exc.errno == errno.EFBIG:
+        return FileResult(shown, [replace(syntax_error(shown, 1, 1, f"the file is too large to check ({exc.strerror})"),
+                                          hint="nothing in it was checked; a file this big is generated data")])
+    return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
