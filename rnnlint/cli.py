@@ -128,6 +128,8 @@ def check(
         if fixed:
             result = lint()
         result.errors.extend(unwritten)
+    for warning in result.warnings:
+        click.echo(f"rnnlint: warning: {printable(warning)}", err=True)
     for error in result.errors:
         click.echo(f"rnnlint: error: {printable(error)}", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),

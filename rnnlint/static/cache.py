@@ -174,7 +174,8 @@ class Cache:
         return self.found[paths]
 
     def put(self, path: Path, shown: str, result: FileResult, stamps: Optional[Stamps]) -> None:
-        if result.error is not None or stamps is None:
+        # a file whose analysis stopped early is read again next time, and says so again
+        if result.error is not None or result.stopped is not None or stamps is None:
             return
         self.entries[self.key(path, shown)] = Entry(self.now, stamps, tuple(result.diagnostics))
         self.dirty = True

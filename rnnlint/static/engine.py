@@ -22,13 +22,18 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint.
 
     With `real` (the file on disk), modules it imports from the same tree are read too."""
+    return analyze_source(source, path, real).diagnostics
+
+
+def analyze_source(source: str, path: str, real: Optional[Path] = None) -> FileResult:
+    """`lint_source`'s findings, and where the analysis stopped early if it did."""
     tree = parse_ast(source, path)
     if isinstance(tree, Diagnostic):
-        return [tree]
+        return FileResult(path, [tree])
     directory = real.resolve().parent if real is not None else None
     relevant = relevance(tree, source, sibling_import_names(tree, directory))
     if not relevant.any_code:
-        return []
+        return FileResult(path)
     import libcst
 
     reduced, reduced_tree, kept = reduced_source(source, tree, relevant.kept, relevant.statements)
@@ -43,16 +48,17 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
             reduced, reduced_tree, kept = source, tree, everything
             module = libcst.parse_module(reduced)
     except libcst.ParserSyntaxError as exc:
-        return [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)]
+        return FileResult(path, [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)])
     except RecursionError:
-        return [syntax_error(path, 1, 1, "too deeply nested for rnnlint's parser")]
+        return FileResult(path, [syntax_error(path, 1, 1, "too deeply nested for rnnlint's parser")])
     from .interpreter import analyze_module
     from .project import SiblingLoader
 
     loader = SiblingLoader(real, path) if real is not None else None
     left = sorted(kept)
     standalone = frozenset(left.index(i) for i in relevant.defs if i in kept)  # indices among the defs left
-    return sorted(analyze_module(module, path, source, loader, standalone, reduced_tree), key=Diagnostic.sort_key)
+    found, stopped = analyze_module(module, path, source, loader, standalone, reduced_tree)
+    return FileResult(path, sorted(found, key=Diagnostic.sort_key), stopped=stopped)
 
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
@@ -70,7 +76,7 @@ def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResul
 def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileResult:
     """`lint_source`, with a bug in rnnlint turned into the file's error."""
     try:
-        return FileResult(path, lint_source(source, path, real))
+        return analyze_source(source, path, real)
     except RecursionError:
         return FileResult(path, [], error=f"{path}: analysis gave up (nesting too deep)")
     except Exception as exc:  # a bug in rnnlint must not lose the other files
@@ -93,6 +99,9 @@ def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileRe
     result = lint_guarded(notebook.program(), path, real)
     rows = notebook.rows()
     result.diagnostics = found + [to_cells(d, rows) if d.path == path else d for d in result.diagnostics]
+    if result.stopped is not None and 1 <= result.stopped.row <= len(rows):
+        cell, row = rows[result.stopped.row - 1]
+        result.stopped = replace(result.stopped, row=row, cell=cell)
     return result
 
 

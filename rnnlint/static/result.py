@@ -10,11 +10,25 @@ from typing import Optional
 from ..diagnostic import Diagnostic
 
 
+@dataclass(frozen=True)
+class Stop:
+    """Where and why the analysis of a file stopped before its end (its findings are kept)."""
+
+    row: int
+    reason: str
+    cell: Optional[int] = None  # for a notebook, the cell `row` is counted in
+
+    def warning(self, path: str) -> str:
+        at = f"cell {self.cell}, line {self.row}" if self.cell is not None else f"line {self.row}"
+        return f"{path}: the analysis stopped early at {at} ({self.reason}); findings past it may be missing"
+
+
 @dataclass
 class FileResult:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error: Optional[str] = None  # an internal error (a bug in rnnlint), reported with exit code 2
+    stopped: Optional[Stop] = None  # the analysis stopped early: a warning, not an error
 
 
 def syntax_error(path: str, row: int, column: int, message: str) -> Diagnostic:

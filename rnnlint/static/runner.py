@@ -40,6 +40,7 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)  # sorted
     files: list[str] = field(default_factory=list)  # the files linted, as shown
     errors: list[str] = field(default_factory=list)  # bad paths and internal errors: exit code 2
+    warnings: list[str] = field(default_factory=list)  # analyses that stopped early: the exit code stays
 
 
 def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_cache: bool = True,
@@ -76,6 +77,8 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         result.diagnostics.extend(d for d in linted.diagnostics if config.enabled(d.code, Path(d.path)))
         if linted.error is not None:
             result.errors.append(linted.error)
+        if linted.stopped is not None:
+            result.warnings.append(linted.stopped.warning(shown))
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
     return result
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Optional
 
+import libcst as cst
 
 from ..values import FunctionV, Value
 
 
 class Budget(Exception):
-    """The per-file work bound was reached: stop analysing quietly."""
+    """The per-file work bound was reached, or the code nests deeper than the analysis follows:
+    it stops, keeps what it found, and says at which statement of the linted file."""
+
+    def __init__(self, reason: str, at: Optional[tuple[cst.CSTNode, Optional[int], Optional[cst.SimpleStatementLine]]]
+                 ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.at = at  # (statement, top-level index, statement line) in the linted file
 
 
 class Frame:

@@ -55,7 +55,7 @@ class StatementsMixin:
     def tick(self) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise Budget()
+            raise Budget(f"it reached its bound of {MAX_STEPS:,} steps of work", self.main_statement())
 
     def exec_block(self, body: object, env: Env, frame: Frame) -> bool:
         """Execute statements in order; False once the path has returned or raised."""
@@ -70,8 +70,21 @@ class StatementsMixin:
         previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
         try:
             return self.exec_statement(stmt, env, frame)
+        except RecursionError:  # the innermost statement says where
+            raise Budget("the code nests deeper than it follows", self.main_statement()) from None
         finally:
             self.line = previous
+
+    def main_statement(self) -> Optional[tuple[cst.CSTNode, Optional[int], Optional[cst.SimpleStatementLine]]]:
+        """The statement of the linted file being read: the outermost call that led to this
+        one, else this one."""
+        outer = next(((node, t, l) for node, (m, t, l) in self.call_sites if m is self.main), None)
+        info, top, line = self.here()
+        if outer is not None or info is not self.main:
+            return outer
+        if top is None:
+            return None
+        return (line if line is not None else info.module.body[top]), top, line
 
     def exec_statement(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
