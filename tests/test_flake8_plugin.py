@@ -120,7 +120,8 @@ def _plugin_run(path: Path, text: str) -> list[tuple[int, int, str]]:
     return [(row, col, message) for row, col, message, _ in RNNLintPlugin(None, str(path), lines).run()]
 
 
-def test_an_internal_error_in_the_analysis_is_a_visible_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_in_the_analysis_is_a_visible_finding(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     write_project(tmp_path, {})
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -132,7 +133,8 @@ def test_an_internal_error_in_the_analysis_is_a_visible_finding(tmp_path: Path, 
     assert message.startswith("RNN000 rnnlint ") and "internal error: KeyError: 'a bug'" in message
 
 
-def test_an_internal_error_outside_the_analysis_is_a_visible_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_outside_the_analysis_is_a_visible_finding(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import rnnlint.config
 
     def broken(*args: object, **kwargs: object) -> None:

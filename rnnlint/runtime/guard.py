@@ -34,7 +34,6 @@ _TORCH_RNN_CLASSES = (nn.RNN, nn.LSTM, nn.GRU, nn.RNNCell, nn.LSTMCell, nn.GRUCe
 _ENTRIES = ("forward", "__getstate__", "__deepcopy__")
 _FUNCTION_ATTRIBUTES = frozenset({"__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__"})
 
-
 __tracebackhide__ = hide_guard_frames
 
 
@@ -56,7 +55,7 @@ class GuardedForward:
         return type(module).forward(module, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
-        # reached only for a missing attribute: torch.jit.script asks a forward for a function's
+        # reached only for a missing attribute, e.g. a function's, which torch.jit.script asks of a forward
         hint = (": this forward is rnnlint's guard, which torch.jit.script cannot compile; "
                 "call rnnlint.unguard(model) first") if name in _FUNCTION_ATTRIBUTES else ""
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
