@@ -128,7 +128,7 @@ def test_an_internal_error_in_the_analysis_is_a_visible_finding(tmp_path: Path,
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(engine, "lint_source", broken)
+    monkeypatch.setattr(engine, "analyze_source", broken)
     (row, col, message), = _plugin_run(tmp_path / "model.py", INPUT_SIZE_BUG)
     assert (row, col) == (1, 0)
     assert message.startswith("RNN000 rnnlint ") and "internal error: KeyError: 'a bug'" in message
