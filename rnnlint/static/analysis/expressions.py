@@ -9,7 +9,7 @@ import libcst as cst
 
 from ...contract import Dim, Shape, UNKNOWN
 from ..semantics.names import canonical, rnn_kind
-from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, shape_tuple
+from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, output_step, shape_tuple, take_rows
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
     RNNModuleV, SeqV, SuperV, TensorV, Value, join, truth,
@@ -133,6 +133,8 @@ class ExpressionsMixin:
             return base.param(name) if name != "forward" else base
         if isinstance(base, (NamespaceV, ParserV)):
             return base.attrs.get(name, TOP) if isinstance(base, NamespaceV) else BoundV(base, name)
+        if isinstance(base, SeqV) and name in base.fields:
+            return base.items[base.fields.index(name)]
         if isinstance(base, (DictV, SeqV, LoaderV)):
             return BoundV(base, name)
         return TOP
@@ -166,6 +168,7 @@ class ExpressionsMixin:
 
     def index_tensor(self, t: TensorV, node: cst.Subscript, env: Env) -> Value:
         items: list[object] = []
+        v: Value = TOP
         for element in node.slice:
             s = element.slice
             if isinstance(s, cst.Slice):
@@ -189,13 +192,17 @@ class ExpressionsMixin:
                 items.append("tensor")
         self.check_index(t, items, node)
         shape = getitem_shape(t.shape, items) if t.shape is not None else None
+        if items == ["tensor"]:
+            shape = take_rows(t, v)
         if t.role in ("h_n", "c_n") and items and isinstance(items[0], int) and len(
                 [i for i in items if i not in ("full",)]) == 1:
             return TensorV(shape, t.origin, rnn=t.rnn, role="state_row", row=items[0], row_node=node)
         keeps_features = shape is not None and t.shape is not None and shape.dims and t.shape.dims and \
             shape.last.same(t.shape.last) and (len(items) < (t.shape.rank or 0) or items[-1] == "full")
         if t.rnn is not None and keeps_features:
-            return TensorV(shape, t.origin, rnn=t.rnn, role="summary" if t.role == "out" else t.role)
+            if t.role == "out":
+                return TensorV(shape, t.origin, rnn=t.rnn, role="summary", row=output_step(t, items), row_node=node)
+            return TensorV(shape, t.origin, rnn=t.rnn, role=t.role)
         return TensorV(shape, t.origin, dtype=t.dtype)
 
     def normalized_index(self, expr: cst.BaseExpression, d: Dim, t: TensorV, axis: int, env: Env) -> Optional[int]:

@@ -9,7 +9,7 @@ from typing import Optional
 import libcst as cst
 
 from ...contract import Dim, Shape, UNKNOWN
-from ..values import TOP, Const, IntV, SeqV, TensorV, Value
+from ..values import TOP, Const, IntV, LoaderV, SeqV, TensorV, Value, dim_of
 from .context import (
     CallArgs, Context, Handler, _dims_from, _int_arg, _norm_axis, _subject, _tensor, _tensor_arg,
 )
@@ -93,6 +93,8 @@ def view(it: Context, call: CallArgs) -> Value:
     if len(values) == 1 and isinstance(values[0], SeqV):
         values = list(values[0].items)
     dims = [v.dim if isinstance(v, IntV) else UNKNOWN for v in values]
+    if t.role in ("h_n", "c_n"):
+        it.check_state_view(call.node, t, dims)
     if -1 in [d.value for d in dims]:
         i = [d.value for d in dims].index(-1)
         total = _numel(t.shape)
@@ -391,14 +393,161 @@ def getitem_shape(shape: Shape, index: list[object]) -> Optional[Shape]:
     return Shape(tuple(dims), True, shape.origin)
 
 
+def output_step(t: TensorV, index: list[object]) -> Optional[int]:
+    """The time step `out[-1]` / `out[:, 0]` takes from an RNN output of known layout, if any."""
+    batch_first = t.layout == "batch" if t.layout else t.rnn.spec.batch_first if t.rnn else None
+    if batch_first is None:
+        return None
+    axis = 1 if batch_first else 0
+    step = index[axis] if axis < len(index) else None
+    return step if isinstance(step, int) and all(i == "full" for i in index[:axis]) else None
+
+
+_INDEX_DTYPES = frozenset({"torch.int64", "torch.int32", "torch.long", "torch.int"})
+
+
+def take_rows(t: TensorV, index: Value) -> Optional[Shape]:
+    """`table[i]` with a tensor of integer indices (`torch.eye(n)[labels]`): the index's shape,
+    then the table's other axes. A bool mask or an index of unknown dtype: unknown."""
+    if not isinstance(index, TensorV) or index.dtype not in _INDEX_DTYPES or index.shape is None or \
+            not index.shape.rank_known or t.shape is None or not t.shape.rank_known or not t.shape.dims:
+        return None
+    return Shape(index.shape.dims + t.shape.dims[1:], True, t.origin)
+
 
 def new_factory(it: Context, call: CallArgs) -> Value:
-    """`weight.new_zeros(layers, batch, hidden)` / `weight.new(...)`: a new tensor of those sizes."""
-    return _tensor(it, call, _dims_from(call.values()) if call.args else None)
+    """`weight.new_zeros(layers, batch, hidden)`: a new tensor of those sizes, the receiver's dtype."""
+    sizes = call.kwargs["size"][0] if "size" in call.kwargs else call.values()
+    t = _tensor(it, call, _dims_from(sizes if isinstance(sizes, list) else [sizes]) if call.args or
+                "size" in call.kwargs else None)
+    return _inherit_dtype(t, call)
+
+
+def new_full(it: Context, call: CallArgs) -> Value:
+    """`x.new_full(size, fill_value)`: only the first argument is sizes."""
+    t = _tensor(it, call, _dims_from([call.get("size", 0)]))
+    return _inherit_dtype(t, call)
+
+
+def _inherit_dtype(t: TensorV, call: CallArgs) -> TensorV:
+    recv = call.receiver
+    if t.dtype is None and isinstance(recv, TensorV):
+        return replace(t, dtype=recv.dtype)
+    return t
+
+
+def _sizes_or_data(it: Context, call: CallArgs, dtype: Optional[str]) -> Value:
+    """The legacy constructors `torch.FloatTensor(...)`, `torch.Tensor(...)` and `x.new(...)`:
+    ints are sizes (`FloatTensor(1, 4, 16)`), a list or tuple written out is data
+    (`FloatTensor([[1, 2], [3, 4]])` has shape (2, 2)), a tensor is copied; a sequence held in a
+    name may be a torch.Size (sizes) or a tuple of data: unknown."""
+    if call.star or call.kwargs.keys() - {"device", "requires_grad"}:
+        return TensorV(None, it.describe_call(call.node), dtype=dtype)
+    values = call.values()
+    if not values:
+        t = _tensor(it, call, (Dim(0),))
+    elif all(isinstance(v, IntV) for v in values):
+        t = _tensor(it, call, _dims_from(values))
+    elif len(values) == 1 and isinstance(call.args[0][1].value, (cst.List, cst.Tuple)):
+        t = tensor_literal(it, call)  # type: ignore[assignment]
+    elif len(values) == 1 and isinstance(values[0], TensorV):
+        t = values[0].untagged()
+    elif len(values) == 1 and isinstance(values[0], SeqV) and values[0].kind == "list":
+        t = tensor_literal(it, call)  # type: ignore[assignment]
+    else:
+        t = TensorV(None, it.describe_call(call.node))
+    return replace(t, dtype=dtype or t.dtype)
+
+
+def legacy_tensor(dtype: Optional[str]) -> Handler:
+    def build(it: Context, call: CallArgs) -> Value:
+        return _sizes_or_data(it, call, dtype)
+    return build
+
+
+def new_legacy(it: Context, call: CallArgs) -> Value:
+    """`x.new(sizes...)` / `x.new(data)`: like the legacy constructors, with the receiver's dtype."""
+    recv = call.receiver
+    return _sizes_or_data(it, call, recv.dtype if isinstance(recv, TensorV) else None)
+
+
+def variable(it: Context, call: CallArgs) -> Value:
+    """`torch.autograd.Variable(x)`: the tensor itself."""
+    x = call.get("data", 0)
+    return x if isinstance(x, TensorV) else TOP
+
+
+def from_numpy(it: Context, call: CallArgs) -> Value:
+    """A tensor whose shape is the array's: unknown here."""
+    return TensorV(None, it.describe_call(call.node))
+
+
+def one_hot(it: Context, call: CallArgs) -> Value:
+    """`F.one_hot(i, n)`: i's shape with n appended (n=-1: the largest index + 1, unknown)."""
+    t = _tensor_arg(call, 0, "tensor")
+    n = call.get("num_classes", 1, IntV(Dim(-1)))
+    if t is None:
+        return TOP
+    origin = it.describe_call(call.node)
+    if t.shape is None or not t.shape.rank_known:
+        return TensorV(None, origin, dtype="torch.int64")
+    classes = n.dim if isinstance(n, IntV) and n.dim.value != -1 else UNKNOWN
+    return TensorV(Shape(t.shape.dims + (classes.with_role("feature"),), True, origin), origin, dtype="torch.int64")
+
+
+def eye(it: Context, call: CallArgs) -> Value:
+    n = call.get("n", 0)
+    m = call.get("m", 1, n)
+    if not isinstance(m, IntV):
+        m = n  # a dtype or device given by position is not a size
+    return _tensor(it, call, (dim_of(n), dim_of(m)) if isinstance(n, IntV) else None)
+
+
+def extreme(it: Context, call: CallArgs) -> Value:
+    """`x.max(dim)` / `torch.min(x, dim=1)` / `x.sort(dim)`: a (values, indices) pair; without a
+    dim, max and min give the 0-D overall value; `torch.max(a, b)` is elementwise."""
+    t, off = _subject(call)
+    if t is None:
+        return TOP
+    sorting = _callee_name(call.node) == "sort"
+    axis = call.get("dim", off, IntV(Dim(-1)) if sorting else Const(None))
+    if isinstance(axis, Const) and axis.value is None and not call.star:
+        return TensorV(Shape(()), t.origin, dtype=t.dtype)
+    if not isinstance(axis, IntV):
+        return TOP
+    values = t.untagged() if sorting else reduce_dim(it, call)
+    if not isinstance(values, TensorV):
+        return TOP
+    return SeqV((values, replace(values.untagged(), dtype="torch.int64")), fields=("values", "indices"))
+
+
+def unbind(it: Context, call: CallArgs) -> Value:
+    """`x.unbind(1)`: the slices along that axis, each without it (a loop gives one step)."""
+    t, off = _subject(call)
+    axis = _int_arg(call, "dim", off, 0)
+    if t is None:
+        return TOP
+    if t.shape is None or not t.shape.rank_known or axis is None:
+        return LoaderV(t.untagged().with_shape(None))
+    rank = len(t.shape.dims)
+    a = _norm_axis(axis, rank)
+    if a is None or a >= rank:
+        return TOP
+    part = t.untagged().with_shape(Shape(t.shape.dims[:a] + t.shape.dims[a + 1:], True, t.origin))
+    count = t.shape.dims[a].value
+    return SeqV((part,) * count) if count is not None and count <= _MAX_UNBIND else LoaderV(part)
+
+
+_MAX_UNBIND = 64  # past this many slices, a loop's element stands for them all
 
 
 TENSOR_METHODS: dict[str, Handler] = {
-    **{n: new_factory for n in ("new_zeros", "new_ones", "new_empty", "new")},
+    **{n: new_factory for n in ("new_zeros", "new_ones", "new_empty")},
+    "new": new_legacy,
+    "new_full": new_full,
+    "new_tensor": tensor_literal,
+    **{n: extreme for n in ("max", "min", "sort")},
+    "unbind": unbind,
     "view": view,
     "reshape": view,
     "unsqueeze": unsqueeze,
