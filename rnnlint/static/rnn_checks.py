@@ -17,6 +17,7 @@ from .. import rules
 from .analysis.source import Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
+from .semantics.tensors import at_least
 from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
 
 
@@ -307,12 +308,12 @@ class RNNChecksMixin:
             return
         rows, batch, hidden = t.shape.dims
         first, second = dims
-        if not _above(rows, 1) or batch.value == 1 or not (first.value == -1 or first.differs(rows)):
+        if not at_least(rows, 2) or batch.value == 1 or not (first.value == -1 or first.differs(rows)):
             return
         if first.value == -1:
-            mixes = second.value != -1 and _above(second - hidden, 0) and not second.same(batch * hidden)
+            mixes = second.value != -1 and at_least(second - hidden, 1) and not second.same(batch * hidden)
         else:
-            mixes = first.same(batch) or second.value != -1 and _above(second - hidden, 0)
+            mixes = first.same(batch) or second.value != -1 and at_least(second - hidden, 1)
         if not mixes:
             return
         spec = t.rnn.spec
@@ -321,7 +322,7 @@ class RNNChecksMixin:
         pair = f"torch.cat(({which}[-2], {which}[-1]), dim=1) for the last layer's two directions" \
             if spec.bidirectional else f"{which}[-1] for the last layer"
         self.report_violation(node, Violation(
-            "RNN008", which, f"one sample per row, but {which} is layer-major (num_layers * num_directions="
+            "RNN008", which, f"one sample per row from its layer-major {which} (num_layers * num_directions="
             f"{rows.described()}, batch={batch}, hidden={hidden})",
             f"view({shape}) joins rows of different samples (row r of {which} holds one layer and direction "
             f"for every sample)", f"use {which}.transpose(0, 1).reshape({batch}, -1), or {pair}", raises=False),
@@ -345,13 +346,3 @@ class RNNChecksMixin:
                 f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
                 f"pass batch_first={not batch_first} to {func}", raises=False), func)
 
-
-def _above(d: Dim, n: int) -> bool:
-    """True when `d > n` is proved for every value of its symbols."""
-    form = d.form
-    if form is None:
-        return False
-    const, terms = form
-    if any(c < 0 for _, c, _ in terms):
-        return False
-    return const + sum(c * least for _, c, least in terms) > n

@@ -7,9 +7,11 @@ from __future__ import annotations
 from .context import Handler
 from .data import data_loader, pack_padded, pack_sequence, pad_packed, pad_sequence, tensor_dataset
 from .layers import _PRESERVING_LAYERS, _layer, sequential
+from .factories import (
+    arange, eye, factory, from_numpy, full, legacy_tensor, like, one_hot, randint, tensor_literal, variable,
+)
 from .tensors import (
-    arange, concat, extreme, eye, factory, flatten, from_numpy, full, legacy_tensor, like, matrix_t, one_hot, permute,
-    randint, reduce_dim, same, squeeze, tensor_literal, transpose, unbind, unsqueeze, variable,
+    concat, extreme, flatten, matrix_t, permute, reduce_dim, same, squeeze, transpose, unbind, unsqueeze,
 )
 
 # --------------------------------------------------------------------------- the tables

@@ -96,8 +96,8 @@ def pool2d_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     """Max/average pooling keeps the channels; stride defaults to the kernel size."""
     stride = layer.param("stride")
     kernel = layer.param("kernel_size")
-    if any(layer.param(flag) is not TOP and layer.param(flag) != Const(False) for flag in ("return_indices",
-                                                                                            "ceil_mode")):
+    flags = (layer.param("return_indices"), layer.param("ceil_mode"))
+    if any(flag is not TOP and flag != Const(False) for flag in flags):
         return TOP  # rounded up, or a pair (output, indices): not computed here
     return _planes(it, layer, call, None, kernel, kernel if isinstance(stride, Const) and stride.value is None or
                    stride is TOP else stride, 0, "pooling")
