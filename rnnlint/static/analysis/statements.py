@@ -235,8 +235,8 @@ class StatementsMixin:
         """A DataLoader whose last batch is shorter: one more pass of the body with that batch,
         from the state the other batches leave (a hidden state sized for the full batch)."""
         last = self.last_element(iterable)
-        if last is None:
-            return
+        if last is None or self.loop_body(stmt).leaves_early:
+            return  # a break or continue may skip the short batch (`if len(x) < bs: continue`)
         before = env.copy()
         self.assign(stmt.target, last, env)
         self.exec_block(stmt.body, env, frame)
