@@ -229,3 +229,16 @@ def test_conv_feature_maps_into_an_rnn(height: int, rnn_input: int, ok: bool) ->
         """)
     assert _raises(source) == (not ok)
     assert _codes(source) == ([] if ok else [("RNN001", 9)])
+
+
+@pytest.mark.parametrize("hidden,layers", [(3, 1), (4, 2), (6, 3)])
+def test_review_classifier_last_step_misses_the_backward_summary(hidden: int, layers: int) -> None:
+    """The library class of fixtures/state/seq_first_ends_bug.py, for several sizes: the last
+    step's backward half is not the backward summary (h_n[-1]); the first step's is."""
+    model: Any = runpy.run_path(str(FIXTURES / "state" / "seq_first_ends_bug.py"))["ReviewClassifier"](
+        30, 5, hidden, layers)
+    tokens = torch.randint(0, 30, (2, 9))
+    out, (h, _) = model.rnn(model.embedding(tokens).transpose(0, 1))
+    assert torch.allclose(out[0][:, hidden:], h[-1])
+    assert not torch.allclose(out[-1][:, hidden:], h[-1])
+    assert model(tokens).shape == (2, 2)  # runs: nothing tells the summary is one-sided

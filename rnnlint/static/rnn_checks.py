@@ -345,4 +345,3 @@ class RNNChecksMixin:
                 "RNN004", "input", f"{'(batch, seq_len, ...)' if batch_first else '(seq_len, batch, ...)'} data for "
                 f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
                 f"pass batch_first={not batch_first} to {func}", raises=False), func)
-
