@@ -24,3 +24,4 @@ class Frame:
     def __init__(self, func: Optional[FunctionV] = None) -> None:
         self.func = func
         self.returns: list[Value] = []
+        self.yields: list[Value] = []  # a generator's yielded values: its iteration's elements
