@@ -56,6 +56,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.uncertain = 0  # depth of `if` branches whose condition is not known
         self.assumed = False  # reading a class nobody builds here, with its defaults
         self.loops: dict[int, _LoopBody] = {}
+        self.lambdas: dict[int, tuple[cst.Lambda, cst.FunctionDef]] = {}  # each lambda as a function
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []

@@ -67,6 +67,7 @@ class StatementsMixin:
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
         self.tick()
+        # a small statement of a one-line suite (`if c: f(x)`) is in no statement line of its own
         previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
         try:
             return self.exec_statement(stmt, env, frame)
@@ -79,6 +80,8 @@ class StatementsMixin:
                 if not self.exec_small(small, env, frame):
                     return False
             return True
+        if isinstance(stmt, cst.BaseSmallStatement):
+            return self.exec_small(stmt, env, frame)
         if isinstance(stmt, cst.If):
             return self.exec_if(stmt, env, frame)
         if isinstance(stmt, (cst.For, cst.While)):
@@ -130,6 +133,11 @@ class StatementsMixin:
             self.assign(small.target, value, env)
         elif isinstance(small, cst.Expr):
             self.eval(small.value, env)
+        elif isinstance(small, cst.Assert):
+            # the test runs (its calls are checked); what it asserts is not assumed
+            self.eval(small.test, env)
+            if small.msg is not None:
+                self.eval(small.msg, env)
         elif isinstance(small, cst.Return):
             frame.returns.append(self.eval(small.value, env) if small.value is not None else Const(None))
             return False
