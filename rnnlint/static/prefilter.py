@@ -19,7 +19,9 @@ from typing import AbstractSet, Optional
 
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
-                    "pad_packed_sequence", "pack_sequence", "pad_sequence"})
+                    "pad_packed_sequence", "pack_sequence", "pad_sequence",
+                    # opacus' drop-in layers
+                    "DPRNN", "DPLSTM", "DPGRU", "DPRNNCell", "DPLSTMCell", "DPGRUCell"})
 
 
 # An RNN name in call position (`nn.LSTM(`), imported under an alias, bound to a name, or a

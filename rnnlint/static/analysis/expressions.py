@@ -367,7 +367,6 @@ class ExpressionsMixin:
             return TOP
         return TOP
 
-
     def eval_FormattedString(self, node: cst.FormattedString, env: Env) -> Value:
         for part in node.parts:  # the expressions of an f-string are run: `f"{rnn(x)}"`
             if isinstance(part, cst.FormattedStringExpression):
