@@ -151,3 +151,20 @@ def test_quantized_lstm_checks_like_nn_lstm_under_torch() -> None:
         warnings.simplefilter("ignore")
         with pytest.raises(RuntimeError):
             LSTM(8, 16)(torch.randn(5, 3, 7))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_either_cell_summary_is_the_backward_direction_for_every_kind(cell: str) -> None:
+    # what the RNN008 of fixtures/kinds/either_cell_bug.py says, for each cell it may be
+    saved = list(sys.argv)
+    sys.argv = ["either_cell_bug.py", "--cell", cell]
+    try:
+        module = runpy.run_path(str(FIXTURES / "kinds" / "either_cell_bug.py"), run_name="fixture")
+    finally:
+        sys.argv[:] = saved
+    model = module["IntentClassifier"](cell, 500, 64, 7)
+    embedded = model.embed(torch.randint(0, 500, (16, 12)))
+    out, hidden = model.rnn(embedded)
+    h_n = hidden[0] if isinstance(hidden, tuple) else hidden
+    assert torch.equal(h_n[-1], out[:, 0, 64:])  # the backward pass, after one step only
+    assert not torch.equal(h_n[-1], out[:, -1, 64:])

@@ -17,7 +17,7 @@ from .. import rules
 from .analysis.source import Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
-from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, RNNRef, SeqV, TensorV, Value
+from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, RNNRef, SeqV, StatesV, TensorV, Value
 
 
 # a class read with its defaults because nothing here builds it: how many layers and how much
@@ -175,7 +175,12 @@ class RNNChecksMixin:
         first = _retag(results[0], ref)
         if len({s.is_lstm for s in specs}) == 1:
             return first
-        return SeqV((first.items[0], TOP)) if isinstance(first, SeqV) and first.items else TOP
+        lstm = next(_retag(r, ref) for s, r in zip(specs, results) if s.is_lstm)
+        other = next(_retag(r, ref) for s, r in zip(specs, results) if not s.is_lstm)
+        if isinstance(lstm, SeqV) and isinstance(other, SeqV) and len(lstm.items) == len(other.items) == 2 and \
+                isinstance(lstm.items[1], SeqV) and isinstance(other.items[1], TensorV):
+            return SeqV((other.items[0], StatesV(lstm.items[1], other.items[1])))
+        return TOP
 
     def for_every_kind(self, runs: list, rename: tuple[str, str] = ("", "")) -> list[Value]:
         """Run each kind's check; keep the findings that every run reports, at the same place

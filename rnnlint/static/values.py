@@ -165,6 +165,15 @@ def one_of(options: tuple[Value, ...]) -> Value:
 
 
 @dataclass(frozen=True)
+class StatesV(Value):
+    """The final state of an RNN that may be an LSTM or another kind: a tuple (h_n, c_n) for
+    the LSTM, the tensor h_n for the others. `isinstance(h, tuple)` tells them apart."""
+
+    pair: "SeqV"
+    tensor: "TensorV"
+
+
+@dataclass(frozen=True)
 class LayerV(Value):
     """A constructed torch layer other than an RNN, with the sizes its transfer needs."""
 
@@ -280,10 +289,23 @@ def join(a: Value, b: Value) -> Value:
         return TensorV(shape, a.origin if a.origin == b.origin else "")
     if isinstance(a, SeqV) and isinstance(b, SeqV) and len(a.items) == len(b.items):
         return SeqV(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.kind)
+    if isinstance(a, RNNModuleV) and isinstance(b, RNNModuleV):
+        return join_kinds(a, b)
     options_a, options_b = options_of(a), options_of(b)
     if options_a is not None and options_b is not None:
         return one_of(options_a + options_b)
     return TOP
+
+
+def join_kinds(a: RNNModuleV, b: RNNModuleV) -> Value:
+    """`rnn = nn.LSTM(...)` on one path, `nn.GRU(...)` with the same arguments on the other: an
+    RNN that may be either kind. Modules that differ in more than their kind are not joined."""
+    specs = tuple(dict.fromkeys((a.spec,) + a.alts + (b.spec,) + b.alts))
+    layout = replace(a.spec, kind="").describe()
+    if a.label != b.label or any(replace(s, kind="").describe() != layout for s in specs) or \
+            len({s.is_cell for s in specs}) != 1 or len({s.kind for s in specs}) != len(specs):
+        return TOP
+    return replace(a, alts=specs[1:])
 
 
 def join_shapes(a: Optional[Shape], b: Optional[Shape]) -> Optional[Shape]:

@@ -12,7 +12,7 @@ from ..semantics.names import canonical, rnn_kind
 from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, shape_tuple
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
-    RNNModuleV, OneOfV, SeqV, SuperV, TensorV, Value, join, one_of, options_of, truth,
+    RNNModuleV, OneOfV, SeqV, StatesV, SuperV, TensorV, Value, join, one_of, options_of, truth,
 )
 
 
@@ -254,12 +254,35 @@ class ExpressionsMixin:
         return DictV(items, partial)
 
     def eval_IfExp(self, node: cst.IfExp, env: Env) -> Value:
+        narrowed = self.narrow_state(node.test, env)
+        if narrowed is not None:
+            name, when_true, when_false = narrowed
+            return join(self.eval(node.body, Env(env, {name: when_true})),
+                        self.eval(node.orelse, Env(env, {name: when_false})))
         cond = truth(self.eval(node.test, env))
         if cond is True:
             return self.eval(node.body, env)
         if cond is False:
             return self.eval(node.orelse, env)
         return join(self.eval(node.body, env), self.eval(node.orelse, env))
+
+    def narrow_state(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
+        """`isinstance(h, tuple)` (or `not ...`, or `(tuple, list)`) on the final state of an RNN
+        that may be an LSTM: the name's value where the test holds and where it does not."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.narrow_state(test.expression, env)
+            return (inner[0], inner[2], inner[1]) if inner is not None else None
+        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"
+                and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name)):
+            return None
+        name = test.args[0].value.value
+        value = env.lookup(name)
+        kinds = test.args[1].value
+        named = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+        if not isinstance(value, StatesV) or env.lookup("isinstance") is not None or not all(
+                isinstance(n, cst.Name) and n.value in ("tuple", "list") for n in named):
+            return None
+        return name, value.pair, value.tensor
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Value:
         left = self.eval(node.left, env)

@@ -150,7 +150,8 @@ class StatementsMixin:
         return True
 
     def exec_if(self, stmt: cst.If, env: Env, frame: Frame) -> bool:
-        cond = truth(self.eval(stmt.test, env))
+        narrowed = self.narrow_state(stmt.test, env)
+        cond = truth(self.eval(stmt.test, env)) if narrowed is None else None
         orelse = stmt.orelse
         if cond is True:
             return self.exec_block(stmt.body, env, frame)
@@ -160,6 +161,8 @@ class StatementsMixin:
             return self.exec_if(orelse, env, frame) if isinstance(orelse, cst.If) else self.exec_block(
                 orelse.body, env, frame)
         left, right = env.copy(), env.copy()
+        if narrowed is not None:  # each branch sees the form of the state it tests for
+            left.vars[narrowed[0]], right.vars[narrowed[0]] = narrowed[1], narrowed[2]
         self.uncertain += 1
         try:
             went_left = self.exec_block(stmt.body, left, frame)
