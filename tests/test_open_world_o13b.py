@@ -51,6 +51,9 @@ def _codes(source: str) -> set[tuple[int, str]]:
     ("kinds/cell_by_name_bug.py", ("--cell", "gru")),
     ("kinds/cell_by_name_bug.py", ("--cell", "rnn")),
     ("kinds/registry_bug.py", ("--kind", "lstm")),
+    ("kinds/word_model_bug.py", ("--model", "GRU")),
+    ("kinds/word_model_bug.py", ("--model", "RNN_TANH")),
+    ("kinds/word_model_bug.py", ("--model", "RNN_RELU")),
 ])
 def test_marked_bug_is_real_on_other_choices(name: str, argv: tuple[str, ...]) -> None:
     path = FIXTURES / name
@@ -103,6 +106,24 @@ def test_the_hidden_state_form_differs_between_kinds_under_torch() -> None:
 def test_an_unknown_name_is_not_assumed_to_be_an_rnn(name: str) -> None:
     source = _CHOSEN.format(choices='"LSTM", "GRU"', build=name).replace("args = ", "self_mod = None\nargs = ")
     assert _codes(source) == set()
+
+
+def test_a_branch_sees_the_choices_it_is_taken_for() -> None:
+    # in the `elif` the name is "GRU": a tuple state is reported there, as torch would raise
+    source = """import argparse
+import torch
+import torch.nn as nn
+parser = argparse.ArgumentParser()
+parser.add_argument("--cell", choices=["LSTM", "GRU"], default="LSTM")
+cell = parser.parse_args().cell
+state = (torch.zeros(1, 2, 4), torch.zeros(1, 2, 4))
+if cell == "LSTM":
+    getattr(nn, cell)(3, 4)(torch.randn(2, 2, 3), state)
+elif cell == "GRU":
+    getattr(nn, cell)(3, 4)(torch.randn(2, 2, 3), state)
+getattr(nn, cell)(3, 4)(torch.randn(2, 2, 3), state)
+"""
+    assert _codes(source) == {(11, "RNN006")}
 
 
 def test_choices_join_values_that_differ_between_branches() -> None:

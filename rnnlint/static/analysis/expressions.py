@@ -254,7 +254,7 @@ class ExpressionsMixin:
         return DictV(items, partial)
 
     def eval_IfExp(self, node: cst.IfExp, env: Env) -> Value:
-        narrowed = self.narrow_state(node.test, env)
+        narrowed = self.narrow(node.test, env)
         if narrowed is not None:
             name, when_true, when_false = narrowed
             return join(self.eval(node.body, Env(env, {name: when_true})),
@@ -265,6 +265,30 @@ class ExpressionsMixin:
         if cond is False:
             return self.eval(node.orelse, env)
         return join(self.eval(node.body, env), self.eval(node.orelse, env))
+
+    def narrow(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
+        """A test that splits what a name may be: the name, its value where the test holds and
+        where it does not; None for any other test."""
+        return self.narrow_state(test, env) or self.narrow_choice(test, env)
+
+    def narrow_choice(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
+        """`cell == "lstm"`, `cell in ("lstm", "gru")` on a name that is one of several strings:
+        each branch sees the strings it is taken for (a chain of `elif` narrows further)."""
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)):
+            return None
+        value = env.lookup(test.left.value)
+        op = test.comparisons[0].operator
+        if not isinstance(value, OneOfV) or not isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+            return None
+        right = self.eval(test.comparisons[0].comparator, env)
+        outcomes = [(o, truth(self.compare(o, op, right))) for o in value.options]
+        if any(t is None for _, t in outcomes):
+            return None
+        holds = tuple(o for o, t in outcomes if t)
+        fails = tuple(o for o, t in outcomes if not t)
+        if not holds or not fails:
+            return None
+        return test.left.value, one_of(holds), one_of(fails)
 
     def narrow_state(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
         """`isinstance(h, tuple)` (or `not ...`, or `(tuple, list)`) on the final state of an RNN

@@ -150,7 +150,7 @@ class StatementsMixin:
         return True
 
     def exec_if(self, stmt: cst.If, env: Env, frame: Frame) -> bool:
-        narrowed = self.narrow_state(stmt.test, env)
+        narrowed = self.narrow(stmt.test, env)
         cond = truth(self.eval(stmt.test, env)) if narrowed is None else None
         orelse = stmt.orelse
         if cond is True:
@@ -161,7 +161,8 @@ class StatementsMixin:
             return self.exec_if(orelse, env, frame) if isinstance(orelse, cst.If) else self.exec_block(
                 orelse.body, env, frame)
         left, right = env.copy(), env.copy()
-        if narrowed is not None:  # each branch sees the form of the state it tests for
+        if narrowed is not None:  # each branch sees the values of the name it is taken for
+            original, local = env.lookup(narrowed[0]), narrowed[0] in env.vars
             left.vars[narrowed[0]], right.vars[narrowed[0]] = narrowed[1], narrowed[2]
         self.uncertain += 1
         try:
@@ -180,6 +181,13 @@ class StatementsMixin:
             env.vars = left.vars
         elif went_right:
             env.vars = right.vars
+        if narrowed is not None and went_left and went_right and left.vars.get(narrowed[0]) == narrowed[1] and \
+                right.vars.get(narrowed[0]) == narrowed[2]:
+            # the tested name was not rebound in either branch: it is again what it was
+            if local:
+                env.vars[narrowed[0]] = original  # type: ignore[assignment]
+            else:
+                env.vars.pop(narrowed[0], None)
         return went_left or went_right
 
     def loop_body(self, stmt: Union[cst.For, cst.While]) -> _LoopBody:
