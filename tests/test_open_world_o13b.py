@@ -88,6 +88,22 @@ def test_a_set_of_kinds_reports_what_holds_for_every_kind(build: str) -> None:
     assert _codes(_CHOSEN.format(choices='"LSTM", "GRU"', build=build)) == {(10, "RNN001")}
 
 
+def test_registries_looked_up_with_an_unknown_key() -> None:
+    source = """import torch
+import torch.nn as nn
+CELLS = [nn.GRU, nn.RNN]
+NAMED = {"lstm": nn.LSTM, "gru": nn.GRU}
+def build(name, i):
+    a = CELLS[i](4, 8, bidirectional=True)
+    b = NAMED.get(name)(4, 8)
+    _, h = a(torch.randn(3, 2, 4))
+    summary = h[-1]
+    b(torch.randn(3, 2, 5))
+    return summary
+"""
+    assert _codes(source) == {(9, "RNN008"), (10, "RNN001")}
+
+
 def test_a_single_choice_is_that_kind() -> None:
     source = _CHOSEN.format(choices='"GRU"', build="getattr(nn, args.cell)").replace('default="LSTM"', 'default="GRU"')
     assert _codes(source) == {(9, "RNN006"), (10, "RNN001")}

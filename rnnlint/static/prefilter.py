@@ -363,6 +363,10 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
             active.update(_callee_names(sub.func))  # type: ignore[attr-defined]
         elif kind is ast.ClassDef:
             active.update(_last_name(b) for b in sub.bases)  # type: ignore[attr-defined]
+        elif kind is ast.Dict or kind is ast.List or kind is ast.IfExp:
+            # an RNN class as a registry's value or a conditional's arm is one a call may build
+            for part in _callee_names(sub) & _NAMES:
+                active.add(part)
         elif kind is ast.alias:
             if sub.asname:  # type: ignore[attr-defined]
                 active.add(sub.name.split(".")[-1])  # type: ignore[attr-defined]  # `import LSTM as L`: L is called

@@ -147,6 +147,8 @@ class CallsMixin:
                 k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
                 if k in recv.items:
                     return recv.items[k]
+                if k is None and len(call.args) == 1 and not recv.partial:
+                    return self.pick(list(recv.items.values()))  # `RNNS.get(name)(...)`: one of them, or None
                 return call.pos(1) if len(call.args) > 1 else Const(None) if k is not None else TOP
             return TOP
         if isinstance(recv, ParserV):

@@ -148,7 +148,8 @@ class ExpressionsMixin:
                 if isinstance(key, IntV) and key.dim.value is not None and -len(base.items) <= key.dim.value < len(
                         base.items):
                     return base.items[key.dim.value]
-                return self.pick(list(base.items)) if isinstance(key, IntV) and key.dim.value is None else TOP
+                # a key not known here, if the lookup succeeds, picks one of the items
+                return self.pick(list(base.items)) if not isinstance(key, IntV) or key.dim.value is None else TOP
             if isinstance(key, OneOfV):  # `{"lstm": nn.LSTM, "gru": nn.GRU}[args.cell]`
                 found = [base.items[o.value] for o in key.options if isinstance(o, Const) and o.value in base.items]
                 return self.pick(found) if len(found) == len(key.options) and not base.partial else TOP
