@@ -24,6 +24,7 @@ from .analysis.calls import CallsMixin
 from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
 from .analysis.modules import ModulesMixin
+from .analysis.narrowing import NarrowingMixin
 from .analysis.objects import ObjectsMixin
 from .analysis.source import ModuleInfo, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
@@ -35,7 +36,8 @@ from .values import TOP, ClassV, Env, FunctionV, InstanceV, IntV, Lazy, Value
 _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 
 
-class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, ModulesMixin, RNNChecksMixin):
+class Interpreter(StatementsMixin, ExpressionsMixin, NarrowingMixin, CallsMixin, ObjectsMixin, ModulesMixin,
+                  RNNChecksMixin):
     """One file's run: the state the mixins share, the entry point, and the reading of
     definitions nothing here calls."""
 

@@ -12,7 +12,7 @@ from ..semantics.names import canonical, rnn_kind
 from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, shape_tuple
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
-    RNNModuleV, OneOfV, SeqV, StatesV, SuperV, TensorV, Value, join, one_of, options_of, truth,
+    RNNModuleV, OneOfV, SeqV, SuperV, TensorV, Value, join, one_of, options_of, truth,
 )
 
 
@@ -266,48 +266,6 @@ class ExpressionsMixin:
         if cond is False:
             return self.eval(node.orelse, env)
         return join(self.eval(node.body, env), self.eval(node.orelse, env))
-
-    def narrow(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
-        """A test that splits what a name may be: the name, its value where the test holds and
-        where it does not; None for any other test."""
-        return self.narrow_state(test, env) or self.narrow_choice(test, env)
-
-    def narrow_choice(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
-        """`cell == "lstm"`, `cell in ("lstm", "gru")` on a name that is one of several strings:
-        each branch sees the strings it is taken for (a chain of `elif` narrows further)."""
-        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)):
-            return None
-        value = env.lookup(test.left.value)
-        op = test.comparisons[0].operator
-        if not isinstance(value, OneOfV) or not isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
-            return None
-        right = self.eval(test.comparisons[0].comparator, env)
-        outcomes = [(o, truth(self.compare(o, op, right))) for o in value.options]
-        if any(t is None for _, t in outcomes):
-            return None
-        holds = tuple(o for o, t in outcomes if t)
-        fails = tuple(o for o, t in outcomes if not t)
-        if not holds or not fails:
-            return None
-        return test.left.value, one_of(holds), one_of(fails)
-
-    def narrow_state(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
-        """`isinstance(h, tuple)` (or `not ...`, or `(tuple, list)`) on the final state of an RNN
-        that may be an LSTM: the name's value where the test holds and where it does not."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            inner = self.narrow_state(test.expression, env)
-            return (inner[0], inner[2], inner[1]) if inner is not None else None
-        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"
-                and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name)):
-            return None
-        name = test.args[0].value.value
-        value = env.lookup(name)
-        kinds = test.args[1].value
-        named = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
-        if not isinstance(value, StatesV) or env.lookup("isinstance") is not None or not all(
-                isinstance(n, cst.Name) and n.value in ("tuple", "list") for n in named):
-            return None
-        return name, value.pair, value.tensor
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Value:
         left = self.eval(node.left, env)
