@@ -336,7 +336,7 @@ def _aliases(tree: ast.Module) -> set[str]:
         if isinstance(stmt, ast.ImportFrom):
             found.update(a.asname for a in stmt.names if a.asname and a.name in _NAMES)
         elif isinstance(stmt, ast.Assign) and (_last_name(stmt.value) in _NAMES or isinstance(
-                stmt.value, (ast.Dict, ast.List, ast.Tuple, ast.IfExp)) and _callee_names(stmt.value) & _NAMES):
+                stmt.value, (ast.Dict, ast.IfExp)) and _callee_names(stmt.value) & _NAMES):
             # `Layer = nn.GRU`, a registry `{"lstm": nn.LSTM, "gru": nn.GRU}`, `nn.LSTM if c else nn.GRU`
             found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
     return found
@@ -363,8 +363,9 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
             active.update(_callee_names(sub.func))  # type: ignore[attr-defined]
         elif kind is ast.ClassDef:
             active.update(_last_name(b) for b in sub.bases)  # type: ignore[attr-defined]
-        elif kind is ast.Dict or kind is ast.List or kind is ast.IfExp:
+        elif kind is ast.Dict or kind is ast.IfExp:
             # an RNN class as a registry's value or a conditional's arm is one a call may build
+            # (a list of classes is most often a table of layer types, which builds nothing)
             for part in _callee_names(sub) & _NAMES:
                 active.add(part)
         elif kind is ast.alias:
