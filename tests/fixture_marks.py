@@ -9,6 +9,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIX = FIXTURES / "fix"  # before/after pairs of --fix (tests/test_fix.py): findings, but no marks
 _MARK = re.compile(r"#\s*expect:\s*(?P<codes>RNN\d{3}(?:\s*,\s*RNN\d{3})*)")
+_ARGV = re.compile(r"^#\s*argv:(?P<argv>.*)$")
 
 
 def expected_marks(path: Path) -> set[tuple[int, str]]:
@@ -23,3 +24,10 @@ def expected_marks(path: Path) -> set[tuple[int, str]]:
 def fixture_files() -> list[Path]:
     """The marked fixtures: every program under fixtures/ but the before/after pairs of --fix."""
     return sorted(p for p in FIXTURES.rglob("*.py") if FIX not in p.parents)
+
+
+def fixture_argvs(path: Path) -> list[list[str]]:
+    """The command lines (`# argv: --model gru`, on a line of its own) under which a fixture's
+    marked bug is reached when its default run takes another branch."""
+    return [match.group("argv").split() for line in path.read_text(encoding="utf-8").splitlines()
+            if (match := _ARGV.match(line.strip()))]

@@ -26,6 +26,7 @@ from .analysis.calls import CallsMixin
 from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
 from .analysis.modules import ModulesMixin
+from .analysis.narrowing import NarrowingMixin
 from .analysis.objects import ObjectsMixin
 from .analysis.source import ModuleInfo, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
@@ -41,7 +42,8 @@ _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 _RECURSION_LIMIT = 6000
 
 
-class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, ModulesMixin, RNNChecksMixin):
+class Interpreter(StatementsMixin, ExpressionsMixin, NarrowingMixin, CallsMixin, ObjectsMixin, ModulesMixin,
+                  RNNChecksMixin):
     """One file's run: the state the mixins share, the entry point, and the reading of
     definitions nothing here calls."""
 
@@ -62,6 +64,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.uncertain = 0  # depth of `if` branches whose condition is not known
         self.assumed = False  # reading a class nobody builds here, with its defaults
         self.loops: dict[int, _LoopBody] = {}
+        self.lambdas: dict[int, tuple[cst.Lambda, cst.FunctionDef]] = {}  # each lambda as a function
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
         self.classes: list[ClassV] = []

@@ -19,13 +19,18 @@ from typing import AbstractSet, Optional
 
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
-                    "pad_packed_sequence", "pack_sequence", "pad_sequence"})
+                    "pad_packed_sequence", "pack_sequence", "pad_sequence",
+                    # opacus' drop-in layers
+                    "DPRNN", "DPLSTM", "DPGRU", "DPRNNCell", "DPLSTMCell", "DPGRUCell"})
 
 
 # An RNN name in call position (`nn.LSTM(`), imported under an alias, bound to a name, or a
 # packing call: prose that only names an RNN ("an LSTM layer") does not count.
-_ACTIVE = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\s*\(|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+as\s"
+_ACTIVE = re.compile(rb"\b(?:DP)?(?:RNN|LSTM|GRU)(?:Cell)?\s*\(|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+as\s"
                      rb"|=\s*[\w.]*\b(?:RNN|LSTM|GRU)(?:Cell)?\s*$"
+                     # a class chosen at run time: a registry's value, one arm of a conditional
+                     rb"|:\s*[\w.]*\b(?:RNN|LSTM|GRU)(?:Cell)?\s*[,}]"
+                     rb"|\b(?:RNN|LSTM|GRU)(?:Cell)?\s+if\s|\belse\s+[\w.]*\b(?:RNN|LSTM|GRU)(?:Cell)?\b"
                      rb"|\bpack_(?:padded_)?sequence\s*\(|\bpad_packed_sequence\s*\(", re.MULTILINE)
 # An RNN name followed by `)` or `,` is a base class only inside `class Name(...`; elsewhere
 # (`isinstance(m, (nn.LSTM, nn.GRU))`, tables of layer types, import lists) it builds nothing
@@ -37,6 +42,8 @@ def mentions_rnn(data: bytes) -> bool:
     """An RNN name in active position somewhere in the bytes. The regexes run only on short
     windows around each occurrence: most files never name an RNN, and those that do mostly
     do so in prose."""
+    if b"getattr(" in data and _GETATTR_NN.search(data) is not None:
+        return True
     for word in RNN_WORDS:
         start = data.find(word)
         while start != -1:
@@ -47,6 +54,9 @@ def mentions_rnn(data: bytes) -> bool:
             start = data.find(word, start + len(word))
     return False
 
+
+# `getattr(nn, name)`: an nn class picked by name, maybe an RNN
+_GETATTR_NN = re.compile(rb"\bgetattr\(\s*(?:torch\.)?nn\s*,")
 
 _BUILDS_RNN = re.compile(rb"\b(?:RNN|LSTM|GRU)(?:Cell)?\(")
 
@@ -228,7 +238,8 @@ class _Uses:
             stmt = self.body[i]
             text = "\n".join(self.lines[_first_line(stmt) - 1:stmt.end_lineno or stmt.lineno])
             self.words[i] = frozenset(_WORD.findall(text))
-        return not self.words[i].isdisjoint(names) or not self.words[i].isdisjoint(_NAMES)
+        return not self.words[i].isdisjoint(names) or not self.words[i].isdisjoint(_NAMES) or \
+            "getattr" in self.words[i]  # `getattr(nn, name)(...)`
 
     def of(self, i: int) -> tuple[set[str], set[str]]:
         if i not in self.walked:
@@ -329,7 +340,9 @@ def _aliases(tree: ast.Module) -> set[str]:
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom):
             found.update(a.asname for a in stmt.names if a.asname and a.name in _NAMES)
-        elif isinstance(stmt, ast.Assign) and _last_name(stmt.value) in _NAMES:
+        elif isinstance(stmt, ast.Assign) and (_last_name(stmt.value) in _NAMES or isinstance(
+                stmt.value, (ast.Dict, ast.IfExp)) and _callee_names(stmt.value) & _NAMES):
+            # `Layer = nn.GRU`, a registry `{"lstm": nn.LSTM, "gru": nn.GRU}`, `nn.LSTM if c else nn.GRU`
             found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
     return found
 
@@ -352,9 +365,14 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
         if kind is ast.Attribute:
             names.add(sub.attr)  # type: ignore[attr-defined]
         elif kind is ast.Call:
-            active.add(_last_name(sub.func))  # type: ignore[attr-defined]
+            active.update(_callee_names(sub.func))  # type: ignore[attr-defined]
         elif kind is ast.ClassDef:
             active.update(_last_name(b) for b in sub.bases)  # type: ignore[attr-defined]
+        elif kind is ast.Dict or kind is ast.IfExp:
+            # an RNN class as a registry's value or a conditional's arm is one a call may build
+            # (a list of classes is most often a table of layer types, which builds nothing)
+            for part in _callee_names(sub) & _NAMES:
+                active.add(part)
         elif kind is ast.alias:
             if sub.asname:  # type: ignore[attr-defined]
                 active.add(sub.name.split(".")[-1])  # type: ignore[attr-defined]  # `import LSTM as L`: L is called
@@ -407,6 +425,23 @@ def _global_effects(node: ast.AST) -> set[str]:
             stores.add(sub.name)  # the def itself and those nested in it
     changed = _binds(node)
     return (changed - stores - params) | (stores & declared)
+
+
+def _callee_names(func: ast.AST) -> set[str]:
+    """The names a call may call: `nn.LSTM(...)`, a class chosen by a conditional or from a
+    registry literal (`{"lstm": nn.LSTM}[k](...)`); `getattr(nn, name)(...)` may be any RNN."""
+    if isinstance(func, ast.IfExp):
+        return _callee_names(func.body) | _callee_names(func.orelse)
+    if isinstance(func, ast.Subscript):
+        return _callee_names(func.value)
+    if isinstance(func, ast.Dict):
+        return set().union(*(_callee_names(v) for v in func.values)) if func.values else set()
+    if isinstance(func, (ast.List, ast.Tuple)):
+        return set().union(*(_callee_names(v) for v in func.elts)) if func.elts else set()
+    if isinstance(func, ast.Call) and _last_name(func.func) == "getattr" and func.args and \
+            _last_name(func.args[0]) == "nn":
+        return {"RNN"}
+    return {_last_name(func)}
 
 
 def _last_name(expr: ast.AST) -> str:

@@ -18,7 +18,7 @@ from .analysis.source import Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
 from .semantics.tensors import at_least
-from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
+from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, RNNRef, SeqV, StatesV, TensorV, Value
 
 
 # a class read with its defaults because nothing here builds it: how many layers and how much
@@ -175,6 +175,55 @@ class RNNChecksMixin:
             spec = replace(spec, bidirectional=spec.bidirectional if "bidirectional" in call.kwargs else None,
                            batch_first=spec.batch_first if "batch_first" in call.kwargs else None)
         return RNNModuleV(spec, label, line)
+
+    def build_rnn_kinds(self, kinds: tuple[str, ...], call: CallArgs, label: str) -> Value:
+        """An RNN class chosen at run time among `kinds`: the constructor's findings that hold
+        for every kind, and a module that may be any of them."""
+        if len(kinds) == 1:
+            return self.build_rnn(kinds[0], call, label)
+        modules = self.for_every_kind([lambda k=k: self.build_rnn(k, call, label) for k in kinds])  # type: ignore[misc]
+        if not all(isinstance(m, RNNModuleV) for m in modules):
+            return TOP
+        first: RNNModuleV = modules[0]  # type: ignore[assignment]
+        return replace(first, alts=tuple(m.spec for m in modules[1:]))  # type: ignore[union-attr]
+
+    def call_rnn_kinds(self, module: RNNModuleV, call: CallArgs) -> Value:
+        """A call of an RNN that may be any of several kinds: a finding only when it holds for
+        every kind (LSTM takes a tuple of states where GRU takes one tensor: neither is reported);
+        the output is tagged as the set's (its layout and sizes do not depend on the kind), the
+        final state only when every kind returns it in the same form."""
+        specs = (module.spec,) + module.alts
+        label = module.label or "the RNN"
+        joint = replace(module.spec, kind=" or ".join(dict.fromkeys(s.kind for s in specs)))
+        results = self.for_every_kind([lambda s=s: self.call_rnn(s, label, module.line, call) for s in specs],
+                                      (f"({module.spec.describe()},", f"({joint.describe()},"))  # type: ignore[misc]
+        ref = RNNModuleV(joint, label, module.line).ref()
+        first = _retag(results[0], ref)
+        if len({s.is_lstm for s in specs}) == 1:
+            return first
+        lstm = next(_retag(r, ref) for s, r in zip(specs, results) if s.is_lstm)
+        other = next(_retag(r, ref) for s, r in zip(specs, results) if not s.is_lstm)
+        if isinstance(lstm, SeqV) and isinstance(other, SeqV) and len(lstm.items) == len(other.items) == 2 and \
+                isinstance(lstm.items[1], SeqV) and isinstance(other.items[1], TensorV):
+            return SeqV((other.items[0], StatesV(lstm.items[1], other.items[1])))
+        return TOP
+
+    def for_every_kind(self, runs: list, rename: tuple[str, str] = ("", "")) -> list[Value]:
+        """Run each kind's check; keep the findings that every run reports, at the same place
+        with the same code (the first run's wording, where `rename` names the set of kinds)."""
+        before = dict(self.findings)
+        results, common = [], None
+        kept: dict[tuple, Diagnostic] = {}
+        for run in runs:
+            self.findings = dict(before)
+            results.append(run())
+            new = {k: d for k, d in self.findings.items() if k not in before}
+            common = set(new) if common is None else common & set(new)
+            kept = kept or new
+        self.findings = before
+        self.findings.update({k: replace(kept[k], message=kept[k].message.replace(*rename)) if rename[0] else kept[k]
+                              for k in common or ()})
+        return results
 
     def python_value(self, v: Value) -> object:
         if isinstance(v, IntV):
@@ -345,3 +394,12 @@ class RNNChecksMixin:
                 "RNN004", "input", f"{'(batch, seq_len, ...)' if batch_first else '(seq_len, batch, ...)'} data for "
                 f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
                 f"pass batch_first={not batch_first} to {func}", raises=False), func)
+
+
+def _retag(value: Value, ref: RNNRef) -> Value:
+    """The outputs of one kind's call, as the outputs of the RNN that may be several kinds."""
+    if isinstance(value, TensorV) and value.rnn is not None:
+        return replace(value, rnn=ref)
+    if isinstance(value, SeqV):
+        return SeqV(tuple(_retag(v, ref) for v in value.items), value.kind)
+    return value

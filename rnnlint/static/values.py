@@ -131,6 +131,7 @@ class SeqV(Value):
 @dataclass
 class DictV(Value):
     items: dict[Any, Value]
+    partial: bool = False  # some keys were not known: `items` does not hold every value
 
 
 @dataclass(frozen=True)
@@ -142,14 +143,54 @@ class RefV(Value):
 
 @dataclass(frozen=True)
 class RNNModuleV(Value):
-    """A constructed nn.RNN/LSTM/GRU or cell."""
+    """A constructed nn.RNN/LSTM/GRU or cell. `alts`: the specs of the other kinds it may be,
+    when its class was chosen at run time (`getattr(nn, args.cell)`); empty for one kind."""
 
     spec: RNNSpec
     label: str
     line: object = field(compare=False)
+    alts: tuple[RNNSpec, ...] = ()
 
     def ref(self) -> RNNRef:
         return RNNRef(self.spec, self.label, self.line)
+
+
+@dataclass(frozen=True)
+class OneOfV(Value):
+    """One of a few known values, which one is chosen at run time: the strings of an argparse
+    `choices`, the classes a registry or a conditional picks from (RefV)."""
+
+    options: tuple[Value, ...]
+
+
+MAX_OPTIONS = 8
+
+
+def options_of(value: Value) -> Optional[tuple[Value, ...]]:
+    """The values `value` may be, when it is a str constant, a reference or a OneOfV of them."""
+    if isinstance(value, OneOfV):
+        return value.options
+    if isinstance(value, RefV) or isinstance(value, Const) and isinstance(value.value, str):
+        return (value,)
+    return None
+
+
+def one_of(options: tuple[Value, ...]) -> Value:
+    """The value that is one of `options` (deduplicated); TOP past MAX_OPTIONS or when strings
+    and references are mixed."""
+    unique = tuple(dict.fromkeys(options))
+    if not unique or len(unique) > MAX_OPTIONS or len({type(o) for o in unique}) > 1:
+        return TOP
+    return unique[0] if len(unique) == 1 else OneOfV(unique)
+
+
+@dataclass(frozen=True)
+class StatesV(Value):
+    """The final state of an RNN that may be an LSTM or another kind: a tuple (h_n, c_n) for
+    the LSTM, the tensor h_n for the others. `isinstance(h, tuple)` tells them apart."""
+
+    pair: "SeqV"
+    tensor: "TensorV"
 
 
 @dataclass(frozen=True)
@@ -251,6 +292,9 @@ def truth(value: Value) -> Optional[bool]:
         return value.dim.value != 0
     if isinstance(value, SeqV):
         return bool(value.items)
+    if isinstance(value, OneOfV):
+        truths = {truth(o) for o in value.options}
+        return truths.pop() if len(truths) == 1 else None
     return None
 
 
@@ -269,7 +313,23 @@ def join(a: Value, b: Value) -> Value:
     if isinstance(a, SeqV) and isinstance(b, SeqV) and len(a.items) == len(b.items):
         return SeqV(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.kind,
                     a.fields if a.fields == b.fields else ())
+    if isinstance(a, RNNModuleV) and isinstance(b, RNNModuleV):
+        return join_kinds(a, b)
+    options_a, options_b = options_of(a), options_of(b)
+    if options_a is not None and options_b is not None:
+        return one_of(options_a + options_b)
     return TOP
+
+
+def join_kinds(a: RNNModuleV, b: RNNModuleV) -> Value:
+    """`rnn = nn.LSTM(...)` on one path, `nn.GRU(...)` with the same arguments on the other: an
+    RNN that may be either kind. Modules that differ in more than their kind are not joined."""
+    specs = tuple(dict.fromkeys((a.spec,) + a.alts + (b.spec,) + b.alts))
+    layout = replace(a.spec, kind="").describe()
+    if a.label != b.label or any(replace(s, kind="").describe() != layout for s in specs) or \
+            len({s.is_cell for s in specs}) != 1 or len({s.kind for s in specs}) != len(specs):
+        return TOP
+    return replace(a, alts=specs[1:])
 
 
 def join_shapes(a: Optional[Shape], b: Optional[Shape]) -> Optional[Shape]:

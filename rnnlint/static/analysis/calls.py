@@ -18,13 +18,16 @@ from ..semantics.names import canonical, rnn_kind
 from ..semantics.tensors import TENSOR_METHODS
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
-    RNNModuleV, SeqV, TensorV, Value,
+    RNNModuleV, OneOfV, SeqV, TensorV, Value, one_of, options_of,
 )
 
 
 # methods that change a dict or list in place
 _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
                        "sort", "reverse", "__setitem__", "__delitem__"})
+# str methods followed on a known string or a choice of strings (`getattr(nn, args.cell.upper())`)
+_STR_METHODS = {"upper": str.upper, "lower": str.lower, "strip": str.strip, "capitalize": str.capitalize,
+                "title": str.title}
 
 
 # What argparse stores for an option not given, by its action, when there is no default=
@@ -94,14 +97,26 @@ class CallsMixin:
             return self.call_function(func, call)
         if isinstance(func, BoundV):
             return self.call_bound(func, call)
+        if isinstance(func, RNNModuleV) and func.alts:
+            return self.call_rnn_kinds(func, call)
         if isinstance(func, RNNModuleV):
             return self.call_rnn(func.spec, func.label or "the RNN", func.line, call)
+        if isinstance(func, OneOfV):
+            return self.call_choice(func, call)
         if isinstance(func, LayerV):
             handler = LAYER_CALLS.get(func.kind)
             return handler(self, func, call) if handler else TOP
         if isinstance(func, InstanceV):
             return self.call_instance(func, call)
         return TOP
+
+    def call_choice(self, func: OneOfV, call: CallArgs) -> Value:
+        """A class chosen at run time among RNN classes of one family (modules or cells): an RNN
+        that may be any of those kinds. Any other choice is not followed."""
+        kinds = [rnn_kind(o.qualname) if isinstance(o, RefV) else None for o in func.options]
+        if any(k is None for k in kinds) or len({k.endswith("Cell") for k in kinds if k}) != 1:
+            return TOP
+        return self.build_rnn_kinds(tuple(dict.fromkeys(k for k in kinds if k)), call, "")
 
     def call_instance(self, inst: InstanceV, call: CallArgs) -> Value:
         fwd = self.find_method(inst.cls, "forward")
@@ -141,10 +156,16 @@ class CallsMixin:
                 k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
                 if k in recv.items:
                     return recv.items[k]
+                if k is None and len(call.args) == 1 and not recv.partial:
+                    return self.pick(list(recv.items.values()))  # `RNNS.get(name)(...)`: one of them, or None
                 return call.pos(1) if len(call.args) > 1 else Const(None) if k is not None else TOP
             return TOP
         if isinstance(recv, ParserV):
             return self.parser_method(recv, name, call)
+        if name in _STR_METHODS and not call.args and not call.kwargs and options_of(recv) is not None:
+            options = options_of(recv) or ()
+            if all(isinstance(o, Const) and isinstance(o.value, str) for o in options):
+                return one_of(tuple(Const(_STR_METHODS[name](o.value)) for o in options))  # type: ignore[union-attr]
         return TOP
 
     def parser_method(self, parser: ParserV, name: str, call: CallArgs) -> Value:
@@ -161,9 +182,15 @@ class CallsMixin:
                 _ACTION_DEFAULTS.get(action.value, TOP) if isinstance(action, Const) and isinstance(
                     action.value, str) else TOP
             # a value set on the command line can be anything: only the default is known, and
-            # only while nothing else could change it (no `required=True`, no `choices`)
+            # only while nothing else could change it (no `required=True`); with `choices` it is
+            # one of them, so every branch they lead to is read
             if "required" in call.kwargs:
                 default = TOP
+            choices = call.get("choices")
+            if "choices" in call.kwargs:
+                options = choices.items if isinstance(choices, SeqV) else ()
+                default = one_of(options + (default,)) if all(
+                    isinstance(o, Const) and isinstance(o.value, str) for o in options) and options else TOP
             parser.attrs[key] = default
             return TOP
         if name in ("parse_args", "parse_known_args"):
@@ -209,8 +236,21 @@ class CallsMixin:
             return BoundV(call.pos(0), "enumerate")
         if name in ("builtins.dict",):
             return DictV({k: v for k, (v, _) in call.kwargs.items()}) if not call.args and not call.star else TOP
-        if name in ("builtins.isinstance", "builtins.hasattr", "builtins.getattr", "builtins.print"):
+        if name == "builtins.getattr":
+            return self.named_attribute(call)
+        if name in ("builtins.isinstance", "builtins.hasattr", "builtins.print"):
             return TOP
         if name in ("types.SimpleNamespace", "argparse.Namespace"):
             return NamespaceV({k: v for k, (v, _) in call.kwargs.items()}) if not call.star else TOP
         return TOP
+
+    def named_attribute(self, call: CallArgs) -> Value:
+        """`getattr(nn, name)` of a module of torch, with `name` a known string or one of known
+        strings: what each names. Any other `getattr` is unknown."""
+        if len(call.args) != 2 or call.kwargs or call.star:
+            return TOP
+        base, names = call.pos(0), options_of(call.pos(1))
+        if not isinstance(base, RefV) or names is None or not all(
+                isinstance(n, Const) and isinstance(n.value, str) and n.value.isidentifier() for n in names):
+            return TOP
+        return one_of(tuple(self.get_attr(base, n.value) for n in names))  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from ..semantics.names import canonical, rnn_kind
 from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, output_step, shape_tuple, slice_length, take_rows
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
-    RNNModuleV, SeqV, SuperV, TensorV, Value, join, join_origins, truth,
+    RNNModuleV, OneOfV, SeqV, SuperV, TensorV, Value, join, join_origins, one_of, options_of, truth,
 )
 
 
@@ -137,6 +137,8 @@ class ExpressionsMixin:
             return base.items[base.fields.index(name)]
         if isinstance(base, (DictV, SeqV, LoaderV)):
             return BoundV(base, name)
+        if isinstance(base, (Const, OneOfV)) and options_of(base) is not None:
+            return BoundV(base, name)  # a str method: `args.cell.upper()`
         return TOP
 
     def eval_Subscript(self, node: cst.Subscript, env: Env) -> Value:
@@ -148,9 +150,15 @@ class ExpressionsMixin:
                 if isinstance(key, IntV) and key.dim.value is not None and -len(base.items) <= key.dim.value < len(
                         base.items):
                     return base.items[key.dim.value]
-                return TOP
+                # a key not known here, if the lookup succeeds, picks one of the items
+                return self.pick(list(base.items)) if not isinstance(key, IntV) or key.dim.value is None else TOP
+            if isinstance(key, OneOfV):  # `{"lstm": nn.LSTM, "gru": nn.GRU}[args.cell]`
+                found = [base.items[o.value] for o in key.options if isinstance(o, Const) and o.value in base.items]
+                return self.pick(found) if len(found) == len(key.options) and not base.partial else TOP
             k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
-            return base.items.get(k, TOP) if k is not None else TOP
+            if k is not None:
+                return base.items.get(k, TOP)
+            return self.pick(list(base.items.values())) if not base.partial else TOP
         if isinstance(base, SeqV) and len(elements) == 1 and isinstance(elements[0].slice, cst.Slice):
             sl = elements[0].slice
             bounds = [self.eval(b, env) if b is not None else Const(None) for b in (sl.lower, sl.upper)]
@@ -165,6 +173,13 @@ class ExpressionsMixin:
             if isinstance(e.slice, cst.Index):
                 self.eval(e.slice.value, env)
         return TOP
+
+    def pick(self, candidates: list[Value]) -> Value:
+        """An item of a registry looked up with a key not known here: one of its classes, when all
+        its items are references (`RNNS[name](...)`); anything else is unknown."""
+        if not candidates or not all(isinstance(c, RefV) for c in candidates):
+            return TOP
+        return one_of(tuple(candidates))
 
     def index_tensor(self, t: TensorV, node: cst.Subscript, env: Env) -> Value:
         items: list[object] = []
@@ -238,6 +253,7 @@ class ExpressionsMixin:
 
     def eval_Dict(self, node: cst.Dict, env: Env) -> Value:
         items: dict[object, Value] = {}
+        partial = False
         for e in node.elements:
             if not isinstance(e, cst.DictElement):
                 return TOP
@@ -246,9 +262,16 @@ class ExpressionsMixin:
             value = self.eval(e.value, env)
             if k is not None:
                 items[k] = value
-        return DictV(items)
+            else:
+                partial = True
+        return DictV(items, partial)
 
     def eval_IfExp(self, node: cst.IfExp, env: Env) -> Value:
+        narrowed = self.narrow(node.test, env)
+        if narrowed is not None:
+            name, when_true, when_false = narrowed
+            return join(self.eval(node.body, Env(env, {name: when_true})),
+                        self.eval(node.orelse, Env(env, {name: when_false})))
         cond = truth(self.eval(node.test, env))
         if cond is True:
             return self.eval(node.body, env)
@@ -321,7 +344,14 @@ class ExpressionsMixin:
             return TOP
         comp = node.comparisons[0]
         right = self.eval(comp.comparator, env)
-        op = comp.operator
+        if isinstance(left, OneOfV) or isinstance(right, OneOfV):
+            # a choice made at run time: known when every option gives the same answer
+            outcomes = {self.compare(a, comp.operator, b) for a in options_of(left) or (left,)
+                        for b in options_of(right) or (right,)}
+            return outcomes.pop() if len(outcomes) == 1 else TOP
+        return self.compare(left, comp.operator, right)
+
+    def compare(self, left: Value, op: cst.BaseCompOp, right: Value) -> Value:
         a = left.value if isinstance(left, Const) else left.dim.value if isinstance(left, IntV) else _MISSING
         b = right.value if isinstance(right, Const) else right.dim.value if isinstance(right, IntV) else _MISSING
         if isinstance(op, (cst.In, cst.NotIn)) and isinstance(left, Const) and isinstance(right, SeqV) and all(
@@ -352,6 +382,48 @@ class ExpressionsMixin:
                 return Const(a <= b)
         except TypeError:
             return TOP
+        return TOP
+
+    def eval_FormattedString(self, node: cst.FormattedString, env: Env) -> Value:
+        for part in node.parts:  # the expressions of an f-string are run: `f"{rnn(x)}"`
+            if isinstance(part, cst.FormattedStringExpression):
+                self.eval(part.expression, env)
+        return TOP
+
+    def eval_Lambda(self, node: cst.Lambda, env: Env) -> Value:
+        """A lambda is a function of one `return` statement (made once per lambda node)."""
+        if id(node) not in self.lambdas:
+            body = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Return(value=node.body)])])
+            self.lambdas[id(node)] = (node, cst.FunctionDef(name=cst.Name("lambda"), params=node.params, body=body))
+        return FunctionV(self.lambdas[id(node)][1], env, self.current.path, top=self.top)
+
+    def eval_ListComp(self, node: cst.ListComp, env: Env) -> Value:
+        return self.comprehension(node, (node.elt,), env)
+
+    def eval_SetComp(self, node: cst.SetComp, env: Env) -> Value:
+        return self.comprehension(node, (node.elt,), env)
+
+    def eval_GeneratorExp(self, node: cst.GeneratorExp, env: Env) -> Value:
+        return self.comprehension(node, (node.elt,), env)
+
+    def eval_DictComp(self, node: cst.DictComp, env: Env) -> Value:
+        return self.comprehension(node, (node.key, node.value), env)
+
+    def comprehension(self, node: cst.BaseComp, parts: tuple[cst.BaseExpression, ...], env: Env) -> Value:
+        """The element of a comprehension is read once, in a scope of its own, with each loop
+        variable bound to an element of its iterable (its calls are checked); its result,
+        a collection of unknown length, is unknown."""
+        scope = Env(env)
+        clause: Optional[cst.BaseCompFor] = node.for_in
+        while clause is not None:
+            iterable = self.eval(clause.iter, scope)
+            element = IntV(UNKNOWN) if self.counts(clause.iter, scope) else self.iter_element(iterable)
+            self.assign(clause.target, element, scope)
+            for condition in clause.ifs:
+                self.eval(condition.test, scope)
+            clause = clause.inner_for_in
+        for part in parts:
+            self.eval(part, scope)
         return TOP
 
 

@@ -67,6 +67,7 @@ class StatementsMixin:
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
         self.tick()
+        # a small statement of a one-line suite (`if c: f(x)`) is in no statement line of its own
         previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
         try:
             return self.exec_statement(stmt, env, frame)
@@ -92,6 +93,8 @@ class StatementsMixin:
                 if not self.exec_small(small, env, frame):
                     return False
             return True
+        if isinstance(stmt, cst.BaseSmallStatement):
+            return self.exec_small(stmt, env, frame)
         if isinstance(stmt, cst.If):
             return self.exec_if(stmt, env, frame)
         if isinstance(stmt, (cst.For, cst.While)):
@@ -145,6 +148,11 @@ class StatementsMixin:
             self.generator_yield(small.value, env, frame)
         elif isinstance(small, cst.Expr):
             self.eval(small.value, env)
+        elif isinstance(small, cst.Assert):
+            # the test runs (its calls are checked); what it asserts is not assumed
+            self.eval(small.test, env)
+            if small.msg is not None:
+                self.eval(small.msg, env)
         elif isinstance(small, cst.Return):
             frame.returns.append(self.eval(small.value, env) if small.value is not None else Const(None))
             return False
@@ -157,7 +165,8 @@ class StatementsMixin:
         return True
 
     def exec_if(self, stmt: cst.If, env: Env, frame: Frame) -> bool:
-        cond = truth(self.eval(stmt.test, env))
+        narrowed = self.narrow(stmt.test, env)
+        cond = truth(self.eval(stmt.test, env)) if narrowed is None else None
         orelse = stmt.orelse
         if cond is True:
             return self.exec_block(stmt.body, env, frame)
@@ -167,6 +176,9 @@ class StatementsMixin:
             return self.exec_if(orelse, env, frame) if isinstance(orelse, cst.If) else self.exec_block(
                 orelse.body, env, frame)
         left, right = env.copy(), env.copy()
+        if narrowed is not None:  # each branch sees the values of the name it is taken for
+            original, local = env.lookup(narrowed[0]), narrowed[0] in env.vars
+            left.vars[narrowed[0]], right.vars[narrowed[0]] = narrowed[1], narrowed[2]
         self.uncertain += 1
         try:
             went_left = self.exec_block(stmt.body, left, frame)
@@ -184,6 +196,13 @@ class StatementsMixin:
             env.vars = left.vars
         elif went_right:
             env.vars = right.vars
+        if narrowed is not None and went_left and went_right and left.vars.get(narrowed[0]) == narrowed[1] and \
+                right.vars.get(narrowed[0]) == narrowed[2]:
+            # the tested name was not rebound in either branch: it is again what it was
+            if local:
+                env.vars[narrowed[0]] = original  # type: ignore[assignment]
+            else:
+                env.vars.pop(narrowed[0], None)
         return went_left or went_right
 
     def loop_body(self, stmt: Union[cst.For, cst.While]) -> _LoopBody:

@@ -13,12 +13,21 @@ _PREFIX_ALIASES = (
 )
 
 RNN_KINDS = {f"torch.nn.{k}": k for k in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")}
+# drop-in replacements that take the same arguments and check their calls the same way:
+# torch's dynamically quantized modules and opacus' differentially private layers
+RNN_KINDS.update({f"{package}.{k}": k for package in ("torch.ao.nn.quantized.dynamic", "torch.nn.quantized.dynamic")
+                  for k in ("LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")})
+RNN_KINDS.update({f"{package}.DP{k}": k for package in ("opacus.layers", "opacus.layers.dp_rnn")
+                  for k in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")})
 MODULE_BASE = "torch.nn.Module"
 RNN_CLASS_NAMES = frozenset(RNN_KINDS.values())
 
 
 def canonical(qualname: str) -> str:
     """`torch.nn.modules.rnn.LSTM` -> `torch.nn.LSTM`; other names unchanged."""
+    for package in ("torch.ao.nn.quantized.dynamic.modules.rnn.", "torch.nn.quantized.dynamic.modules.rnn."):
+        if qualname.startswith(package):
+            return package.split("modules.")[0] + qualname[len(package):]
     if qualname.startswith("torch.nn.modules."):
         parts = qualname.split(".")
         # torch.nn.modules.rnn.LSTM -> torch.nn.LSTM ; torch.nn.modules.LSTM -> torch.nn.LSTM; a
