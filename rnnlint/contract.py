@@ -927,8 +927,10 @@ def check_output_index(spec: RNNSpec, which: str, index: Sequence[IndexItem], ra
 
 def check_state_row(spec: RNNSpec, row: int) -> Optional[Violation]:
     """RNN008 for `h_n[row]` used alone as the summary of a bidirectional module."""
-    if spec.is_cell or spec.bidirectional is not True or spec.num_layers.value is None:
+    if spec.is_cell or spec.bidirectional is not True:
         return None
+    if spec.num_layers.value is None:
+        return _state_row_any_depth(row)
     rows = spec.num_layers.value * 2
     r = row % rows if -rows <= row < rows else None
     if r is None:
@@ -941,3 +943,16 @@ def check_state_row(spec: RNNSpec, row: int) -> Optional[Violation]:
     return Violation(
         "RNN008", "h_n", "both directions of the last layer (h_n rows are layer-major: 2k forward, 2k+1 backward)",
         detail, "use torch.cat((h_n[-2], h_n[-1]), dim=1)", raises=False)
+
+
+def _state_row_any_depth(row: int) -> Optional[Violation]:
+    """RNN008 for one row of a bidirectional h_n whatever num_layers is: rows 0 and 1 are the
+    first layer's directions, -2 and -1 the last layer's; each is one direction only."""
+    if row not in (-2, -1, 0, 1):
+        return None
+    which = "backward" if row % 2 else "forward"
+    layer = "the last layer" if row < 0 else "the first layer"
+    return Violation(
+        "RNN008", "h_n", "both directions of the last layer (h_n rows are layer-major: 2k forward, 2k+1 backward)",
+        f"h_n[{row}] is only {layer}'s {which} direction, whatever num_layers is",
+        "use torch.cat((h_n[-2], h_n[-1]), dim=1)", raises=False)

@@ -13,7 +13,7 @@ work is bounded per file (call depth, steps), so pathological code terminates qu
 from __future__ import annotations
 
 import ast
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -25,12 +25,13 @@ from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
 from .analysis.modules import ModulesMixin
 from .analysis.objects import ObjectsMixin
+from .analysis.sizes import size_params
 from .analysis.source import ModuleInfo, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
 from .rnn_checks import RNNChecksMixin
 from .semantics.context import CallArgs
 from .suppress import apply_noqa
-from .values import TOP, ClassV, Env, FunctionV, InstanceV, IntV, Lazy, Value
+from .values import TOP, ClassV, Const, Env, FunctionV, InstanceV, IntV, Lazy, Value
 
 _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 
@@ -54,7 +55,6 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.top: Optional[int] = None  # the top-level statement of self.current being read
         self.line: Optional[cst.SimpleStatementLine] = None  # the statement line being read, if any
         self.uncertain = 0  # depth of `if` branches whose condition is not known
-        self.assumed = False  # reading a class nobody builds here, with its defaults
         self.loops: dict[int, _LoopBody] = {}
         self.instantiated: set[int] = set()
         self.called: set[int] = set()
@@ -62,6 +62,11 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.functions: list[FunctionV] = []
         self.current: ModuleInfo = main
         self.standalone: Optional[set[int]] = None  # ids of top-level defs worth reading uncalled
+        # findings met inside a definition through a caller, placed once its own reads are done
+        self.moved: list[tuple[ModuleInfo, Optional[int], tuple[int, int, str], Optional[Diagnostic], Diagnostic]] = []
+        self.read_alone: set[int] = set()  # top-level defs of this file read on their own
+        self.alone: dict[str, Optional[set[tuple[int, int, str]]]] = {}  # the same for imported files
+        self.nested = False  # run only for what an importing file's run needs to know
 
     def here(self) -> Where:
         return self.current, self.top, self.line
@@ -86,6 +91,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
             pass
         for node, violation, label, where, facts in self.pending.values():
             self.report_violation(node, violation, label, where, facts)
+        self.place_moved(self.proved_alone)
         sources = {m.path: m.source for m in self.modules}
         by_path: dict[str, list[Diagnostic]] = {}
         for diag in self.findings.values():
@@ -93,26 +99,54 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         return [d for path, diags in by_path.items() for d in apply_noqa(sources.get(path, ""), diags)]
 
     def analyze_unused(self, env: Env) -> None:
-        """Classes never instantiated and functions never called are still read: with their
-        defaults where every needed parameter has one, with symbols otherwise. Functions go
-        first: a `main()` nobody calls may build a class with arguments of its own."""
+        """Every definition that may build or call an RNN is also read on its own, for every
+        value its callers may pass (`symbolic_args`), whether or not this file uses it: a
+        finding that holds for all of them is the definition's own. Functions go first: a
+        `main()` nobody calls may build a class with arguments of its own."""
+        body = self.main.module.body
+        tops = {id(node): i for i, node in enumerate(body)}
         for func in list(self.functions):
-            if id(func) not in self.called and func.owner is None and self.worth_reading(func.node):
+            if func.owner is None and func.path == self.main.path and self.worth_reading(func.node):
                 self.call_function(func, self.symbolic_args(func, skip_self=False))
+                if id(func.node) in tops:
+                    self.read_alone.add(tops[id(func.node)])
         for cls in list(self.classes):
-            if id(cls) in self.instantiated or not self.is_module_class(cls) or not self.worth_reading(cls.node):
+            if cls.path != self.main.path or not self.is_module_class(cls) or not self.worth_reading(cls.node):
                 continue
             init = self.find_method(cls, "__init__")
             args = self.symbolic_args(init, skip_self=True) if init else CallArgs(cst.Call(func=cst.Name("x")), [], {})
-            self.assumed = True
-            try:
-                inst = self.instantiate(cls, args, label=cls.name)
-                if isinstance(inst, InstanceV):
-                    fwd = self.find_method(cls, "forward")
-                    if fwd is not None:
-                        self.call_function(fwd, self.symbolic_args(fwd, skip_self=True), receiver=inst)
-            finally:
-                self.assumed = False
+            inst = self.instantiate(cls, args, label=cls.name)
+            if isinstance(inst, InstanceV):
+                self.read_methods(cls, inst)
+            if id(cls.node) in tops:
+                self.read_alone.add(tops[id(cls.node)])
+
+    def proved_alone(self, info: ModuleInfo, top: Optional[int]) -> Optional[set[tuple[int, int, str]]]:
+        """What a definition proves on its own, as (line, column, code): for this file's, what
+        its own reads found (None if it was not read alone); for an imported file's, what that
+        file's own run finds in place (run once, here, as it would be when it is linted)."""
+        if info is self.main:
+            if top not in self.read_alone:
+                return None
+            return {(k[1], k[2], k[3]) for k in self.findings if len(k) == 4 and k[0] == info.path}
+        if self.nested:
+            return None
+        if info.path not in self.alone:
+            other = Interpreter(info, self.loader)
+            other.nested = True
+            other.run()
+            self.alone[info.path] = {(k[1], k[2], k[3]) for k in other.findings if len(k) == 4 and k[0] == info.path}
+        return self.alone[info.path]
+
+    def read_methods(self, cls: ClassV, inst: InstanceV) -> None:
+        """`forward`, then the class's own other methods (`encode`, `init_hidden`, ...), each
+        with symbolic arguments on the instance its constructor built."""
+        fwd = self.find_method(cls, "forward")
+        methods = [fwd] if fwd is not None else []
+        methods += [f for name, f in cls.body.items()
+                    if isinstance(f, FunctionV) and f is not fwd and not name.startswith("__")]
+        for method in methods:
+            self.call_function(method, self.symbolic_args(method, skip_self=True), receiver=inst)
 
     def worth_reading(self, node: cst.CSTNode) -> bool:
         """Top-level definitions of the linted file that refer to RNNs; nested ones follow
@@ -122,19 +156,41 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         return id(node) in self.standalone
 
     def symbolic_args(self, func: FunctionV, skip_self: bool) -> CallArgs:
-        """Arguments for reading a function on its own: a named int parameter without a default
-        is a symbol, everything else unknown (defaults are applied by the binding)."""
+        """Arguments for reading a function on its own, for every value its callers may pass.
+        A parameter used as a size (`analysis.sizes`), annotated `int` or named like a size is
+        a symbol, at least what torch accepts there. A default is one possible value, not the
+        value: a number default only lowers that bound (a negative one leaves the parameter
+        unknown), any other default (a flag, a name) leaves it unknown; only `None`, which
+        says "not given", applies. Other parameters are unknown."""
+        sizes = size_params(func.node, func.owner.node if func.owner is not None else None)
         params = list(func.node.params.params)
         if skip_self and params:
             params = params[1:]
-        args: list[tuple[Value, cst.Arg]] = []
+        callee = func.owner.name if func.owner is not None and func.name == "__init__" else func.name
+        kwargs: dict[str, tuple[Value, cst.Arg]] = {}
         dummy = cst.Arg(value=cst.Name("_"))
-        for p in params:
-            if p.default is not None:
-                break
-            args.append((IntV(Dim(symbol=p.name.value)) if _is_int_annotation(p) or _sounds_like_size(p.name.value)
-                         else TOP, dummy))
-        return CallArgs(cst.Call(func=cst.Name(func.name)), args, {})
+        for p in params + list(func.node.params.kwonly_params):
+            name = p.name.value
+            if isinstance(p.default, cst.Name) and p.default.value == "None":
+                continue  # "not given": the body says what it stands for
+            default = self.number_default(p.default, func) if p.default is not None else None
+            sized = name in sizes or _is_int_annotation(p) or _sounds_like_size(name)
+            least = min(sizes.get(name, 1), default) if isinstance(default, int) else sizes.get(name, 1)
+            if sized and not isinstance(default, float) and least >= 0:
+                value: Value = IntV(Dim.named(name, least).with_origin(f"a parameter of {callee}"))
+            else:
+                value = TOP
+            kwargs[name] = (value, dummy)
+        return CallArgs(cst.Call(func=cst.Name(func.name)), [], kwargs)
+
+    def number_default(self, node: cst.BaseExpression, func: FunctionV) -> Optional[Union[int, float]]:
+        """A default that is a number (`3`, `-1`, `0.5`, `DROPOUT`); None for anything else."""
+        value = self.eval(node, func.env)
+        if isinstance(value, IntV):
+            return value.dim.value
+        if isinstance(value, Const) and isinstance(value.value, float):
+            return value.value
+        return None
 
 
 def _is_int_annotation(p: cst.Param) -> bool:

@@ -6,24 +6,23 @@ the static analysis that speaks in rule codes."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from .. import contract
 from ..contract import Dim, RNNSpec, Shape, StatePair, UNKNOWN, UNKNOWN_HIDDEN, Violation
 from ..diagnostic import Diagnostic
 from .. import rules
-from .analysis.source import Where, code_of
+from .analysis.source import ModuleInfo, Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
 from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
 
 
-# a class read with its defaults because nothing here builds it: how many layers and how much
-# dropout it gets is its callers' choice (another file may pass num_layers=2), so a dropout
-# that only a default num_layers makes useless is not reported
-_CALLERS_CHOICE = frozenset({"RNN011"})
+# a constructor's findings are the constructor's: its arguments are the line to change
+_AT_CONSTRUCTOR = frozenset({"RNN010", "RNN011"})
 
 
 class RNNChecksMixin:
@@ -31,31 +30,74 @@ class RNNChecksMixin:
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
                          where: Optional[Where] = None, facts: tuple[str, ...] = ()) -> None:
-        if self.assumed and v.code in _CALLERS_CHOICE:
-            return
+        """A finding goes to the line to change, once. Inside a definition reached from a call
+        of this file outside it, it may be the caller's doing: it waits in `moved` until the
+        definition's own reads are done (`place_moved`). A constructor finding stays at the
+        constructor, in this file; code of an imported module is always reported at this
+        file's call that led there."""
         info, top, line = where or self.here()
         pos = info.position(node, top, line)
         if pos is None:
             return
         rule = rules.BY_CODE[v.code]
-        severity = v.severity or rule.severity
-        message = f"{rule.name}: {v.render(label)}"
-        if info is not self.main:
-            # code of an imported module, run with this file's values: report it at this file's
-            # call that led there (the imported file's own run reports what it proves alone)
-            site = next(((s, t, l) for s, (m, t, l) in reversed(self.call_sites) if m is self.main), None)
-            if site is None:
+        facts = facts + self.call_chain()
+        if info is not self.main or v.code not in _AT_CONSTRUCTOR:
+            caller = self.caller_site(info, top)
+            if caller is not None:
+                (site, at), callee = caller
+                spot = f"{info.path} line {pos.start.line}" if info is not self.main else f"line {pos.start.line}"
+                there = self.diagnostic(self.main, at, v, f"{rule.name}: in {callee} ({spot}), {v.render(label)}",
+                                        facts)
+                here = self.diagnostic(info, pos, v, f"{rule.name}: {v.render(label)}", facts) \
+                    if info is self.main else None
+                self.moved.append((info, top, (pos.start.line, pos.start.column, v.code), here, there))
                 return
-            message = f"{rule.name}: in {info.path} line {pos.start.line}, {v.render(label)}"
-            info, pos = self.main, self.main.position(*site)
-            if pos is None:
+            if info is not self.main:
                 return
         key = (info.path, pos.start.line, pos.start.column, v.code)
-        if key in self.findings:
-            return
-        self.findings[key] = Diagnostic(
-            info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code, message,
-            severity, v.expected, v.actual, v.hint, explain=facts + self.call_chain())
+        if key not in self.findings:
+            self.findings[key] = self.diagnostic(info, pos, v, f"{rule.name}: {v.render(label)}", facts)
+
+    def diagnostic(self, info: ModuleInfo, pos: CodeRange, v: Violation, message: str,
+                   facts: tuple[str, ...]) -> Diagnostic:
+        return Diagnostic(info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code,
+                          message, v.severity or rules.BY_CODE[v.code].severity, v.expected, v.actual, v.hint,
+                          explain=facts)
+
+    def caller_site(self, info: ModuleInfo, top: Optional[int]) -> Optional[tuple[tuple[cst.CSTNode, CodeRange], str]]:
+        """The innermost call of this file, outside the top-level definition being run, that
+        led here (a call written in the file: not the stand-in of a definition read alone),
+        with the name of the function it called."""
+        for i in range(len(self.call_sites) - 1, -1, -1):
+            site, (module, t, line) = self.call_sites[i]
+            if module is not self.main or info is self.main and t == top:
+                continue
+            pos = module.position(site, t, line)
+            if pos is None:
+                continue
+            func = self.stack[i] if len(self.stack) == len(self.call_sites) else None
+            if func is None:
+                name = code_of(site.func) if isinstance(site, cst.Call) else "the call"
+            elif func.owner is not None:
+                name = func.owner.name if func.name == "__init__" else f"{func.owner.name}.{func.name}"
+            else:
+                name = func.name
+            return (site, pos), name
+        return None
+
+    def place_moved(self, proved: Callable[[ModuleInfo, Optional[int]], Optional[set[tuple[int, int, str]]]]
+                    ) -> None:
+        """Each finding met inside a definition through a caller: where the definition alone
+        proves it (`proved` gives what its own reads found, None when they were not done), it
+        stays there; otherwise it is the caller's, at the call. Several findings of one call,
+        from different places, are each kept."""
+        for info, top, spot, here, there in self.moved:
+            alone = proved(info, top)
+            if alone is None and here is not None:
+                self.findings.setdefault((info.path, *spot), here)
+            elif alone is None or spot not in alone:
+                self.findings.setdefault((there.path, there.row, there.column, there.code, info.path, *spot[:2]),
+                                         there)
 
     def call_chain(self) -> tuple[str, ...]:
         """How the analysis reached the finding: each call on the way, outermost first."""
@@ -74,9 +116,10 @@ class RNNChecksMixin:
         rows = [p for p in parts if isinstance(p, TensorV) and p.role == "state_row" and p.row is not None]
         for p in rows:
             spec = p.rnn.spec if p.rnn else None
-            if spec is None or spec.num_layers.value is None:
+            if spec is None:
                 continue
-            total = spec.num_layers.value * 2
+            # with num_layers unknown, only -2 and -1 name the last layer's pair
+            total = spec.num_layers.value * 2 if spec.num_layers.value is not None else 2
             mine = {r.row % total for r in rows if r.rnn == p.rnn and r.row is not None and -total <= r.row < total}
             if {total - 2, total - 1} <= mine and p.row_node is not None:
                 self.pending.pop(id(p.row_node), None)
@@ -101,7 +144,7 @@ class RNNChecksMixin:
                 rest = items[1:]
                 if all(i == "full" for i in rest):
                     v = contract.check_state_row(t.rnn.spec, items[0])
-                    if v is not None:
+                    if v is not None and id(node) not in self.pending:  # the first, concrete read says it best
                         self.pending[id(node)] = (node, v, t.rnn.label, self.here(),
                                                   self.output_facts(t) + self.call_chain())
             return
