@@ -155,6 +155,12 @@ class CallsMixin:
             # only while nothing else could change it (no `required=True`, no `choices`)
             if "required" in call.kwargs:
                 default = TOP
+            kind = call.kwargs.get("type", (None, None))[0]
+            if "default" not in call.kwargs and "choices" not in call.kwargs and isinstance(kind, RefV) \
+                    and canonical(kind.qualname) == "builtins.int":
+                # an int option without a default is given on the command line (left out, None
+                # makes any size argument raise): a size whose value the user chooses
+                default = IntV(Dim.named(key).with_origin(f"the command-line option {long or key}"))
             parser.attrs[key] = default
             return TOP
         if name in ("parse_args", "parse_known_args"):
