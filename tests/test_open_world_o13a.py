@@ -8,13 +8,13 @@ that a finding is reported once, at the line to change."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import textwrap
 import warnings
 from pathlib import Path
 from types import ModuleType
 
-import libcst as cst
 import pytest
 
 from rnnlint.static.analysis.sizes import size_params
@@ -89,13 +89,12 @@ def test_a_dropout_the_class_fixes_to_one_layer_never_acts_one_its_callers_choos
 # ----------------------------------------------------------------------------- the reading
 
 
-def _first_def(source: str) -> tuple[cst.FunctionDef, cst.ClassDef | None]:
-    module = cst.parse_module(textwrap.dedent(source))
-    node = module.body[0]
-    if isinstance(node, cst.ClassDef):
-        init = next(s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__")
+def _first_def(source: str) -> tuple[ast.FunctionDef, ast.ClassDef | None]:
+    node = ast.parse(textwrap.dedent(source)).body[0]
+    if isinstance(node, ast.ClassDef):
+        init = next(s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__")
         return init, node
-    assert isinstance(node, cst.FunctionDef)
+    assert isinstance(node, ast.FunctionDef)
     return node, None
 
 

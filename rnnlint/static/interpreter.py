@@ -25,7 +25,7 @@ from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
 from .analysis.modules import ModulesMixin
 from .analysis.objects import ObjectsMixin
-from .analysis.sizes import size_params
+from .analysis.sizes import size_params, syntax_of
 from .analysis.source import ModuleInfo, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
 from .rnn_checks import RNNChecksMixin
@@ -163,7 +163,9 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         value: a number default only lowers that bound (a negative one leaves the parameter
         unknown), any other default (a flag, a name) leaves it unknown; only `None`, which
         says "not given", applies. Other parameters are unknown."""
-        sizes = size_params(func.node, func.owner.node if func.owner is not None else None)
+        syntax, owner = self.syntax(func)
+        # a constructor's parameters reach sizes through the attributes its class reads
+        sizes = size_params(syntax, owner if func.name == "__init__" else None) if syntax is not None else {}
         params = list(func.node.params.params)
         if skip_self and params:
             params = params[1:]
@@ -183,6 +185,22 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
                 value = TOP
             kwargs[name] = (value, dummy)
         return CallArgs(cst.Call(func=cst.Name(func.name)), [], kwargs)
+
+    def syntax(self, func: FunctionV) -> tuple[Optional[ast.FunctionDef], Optional[ast.ClassDef]]:
+        """The stdlib trees of a function and of its class, from the module's own tree when it
+        is a top-level definition (or a method of one), else from its code."""
+        info = next((m for m in self.modules if m.path == func.path), None)
+        stmt = info.ast_statement(func.top) if info is not None and func.top is not None else None
+        owner: Optional[Union[ast.FunctionDef, ast.ClassDef]] = None
+        if func.owner is None:
+            found = stmt if isinstance(stmt, ast.FunctionDef) and stmt.name == func.name else syntax_of(func.node)
+            return (found if isinstance(found, ast.FunctionDef) else None), None
+        owner = stmt if isinstance(stmt, ast.ClassDef) and stmt.name == func.owner.name else \
+            syntax_of(func.owner.node)
+        if not isinstance(owner, ast.ClassDef):
+            return None, None
+        methods = [s for s in owner.body if isinstance(s, ast.FunctionDef) and s.name == func.name]
+        return (methods[-1] if methods else None), owner
 
     def number_default(self, node: cst.BaseExpression, func: FunctionV) -> Optional[Union[int, float]]:
         """A default that is a number (`3`, `-1`, `0.5`, `DROPOUT`); None for anything else."""

@@ -42,8 +42,12 @@ class RNNChecksMixin:
         if pos is None:
             return
         rule = rules.BY_CODE[v.code]
+        caller = self.caller_site(info, top, given if v.code not in _AT_CONSTRUCTOR else None) \
+            if self.call_sites else None
+        if caller is None and (info is not self.main or (info.path, pos.start.line, pos.start.column, v.code)
+                               in self.findings):
+            return
         facts = facts + self.call_chain()
-        caller = self.caller_site(info, top, given if v.code not in _AT_CONSTRUCTOR else None)
         if caller is not None:
             at, callee = caller
             spot = f"{info.path} line {pos.start.line}" if info is not self.main else f"line {pos.start.line}"
@@ -52,11 +56,8 @@ class RNNChecksMixin:
                 if info is self.main else None
             self.moved.append((info, top, (pos.start.line, pos.start.column, v.code), here, there))
             return
-        if info is not self.main:
-            return
-        key = (info.path, pos.start.line, pos.start.column, v.code)
-        if key not in self.findings:
-            self.findings[key] = self.diagnostic(info, pos, v, f"{rule.name}: {v.render(label)}", facts)
+        self.findings[(info.path, pos.start.line, pos.start.column, v.code)] = self.diagnostic(
+            info, pos, v, f"{rule.name}: {v.render(label)}", facts)
 
     def diagnostic(self, info: ModuleInfo, pos: CodeRange, v: Violation, message: str,
                    facts: tuple[str, ...]) -> Diagnostic:
@@ -76,10 +77,12 @@ class RNNChecksMixin:
         for i in range(len(self.call_sites) - 1, -1, -1):
             site, (module, t, line) = self.call_sites[i]
             passed = given is not None and i < len(self.passed) and _passes(self.passed[i], given)
-            if module is self.main and (info is not self.main or t != top) and module.position(site, t, line):
+            wanted = passed or info is not self.main and fallback is None
+            if wanted and module is self.main and (info is not self.main or t != top) and \
+                    module.position(site, t, line):
                 if passed:
                     chosen = i
-                elif info is not self.main and fallback is None:
+                else:
                     fallback = i
             if not passed:
                 break

@@ -9,6 +9,8 @@ can then be read as a symbol: any finding on it holds for every value torch woul
 
 from __future__ import annotations
 
+import ast
+import textwrap
 from typing import Optional, Union
 
 import libcst as cst
@@ -28,16 +30,14 @@ _KEYWORD_LEAST = {"proj_size": 0}
 _MAX_ALIASES = 8
 
 
-def size_params(func: cst.FunctionDef, owner: Optional[cst.ClassDef] = None) -> dict[str, int]:
+def size_params(func: ast.FunctionDef, owner: Optional[ast.ClassDef] = None) -> dict[str, int]:
     """The parameters of `func` used as sizes, each with the least value torch accepts for it:
     in `func` itself, and through the attributes of `self` anywhere in its class `owner`."""
-    params = {p.name.value for p in func.params.params} | {p.name.value for p in func.params.kwonly_params}
-    local = _Scan()
-    func.visit(local)
+    params = {a.arg for a in func.args.args + func.args.kwonlyargs + func.args.posonlyargs}
+    local = _scan(func)
     sinks, aliases = list(local.sinks), dict(local.aliases)
     if owner is not None:
-        whole = _Scan()
-        owner.visit(whole)
+        whole = _scan(owner)
         sinks += [(name, least) for name, least in whole.sinks if name.startswith("self.")]
         for name, source in whole.aliases.items():
             if not name.startswith("self."):
@@ -53,6 +53,16 @@ def size_params(func: cst.FunctionDef, owner: Optional[cst.ClassDef] = None) -> 
     return found
 
 
+def syntax_of(node: Union[cst.FunctionDef, cst.ClassDef]) -> Optional[Union[ast.FunctionDef, ast.ClassDef]]:
+    """The stdlib tree of a definition, for a definition met where no module tree is at hand."""
+    try:
+        tree = ast.parse(textwrap.dedent(cst.Module(body=[node]).code))
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    found = tree.body[0] if tree.body else None
+    return found if isinstance(found, (ast.FunctionDef, ast.ClassDef)) else None
+
+
 def _resolve(name: str, aliases: dict[str, Optional[str]], params: set[str]) -> Optional[str]:
     """The parameter a name stands for, when every assignment to it is a plain alias."""
     for _ in range(_MAX_ALIASES):
@@ -66,26 +76,15 @@ def _resolve(name: str, aliases: dict[str, Optional[str]], params: set[str]) -> 
     return None
 
 
-class _Scan(cst.CSTVisitor):
-    """Collects size arguments (name, least) and the aliases assigned in a scope; a name
-    assigned anything else than one plain name is not an alias (None)."""
+class _Found:
+    """Size arguments (name, least) and the aliases assigned in a scope; a name assigned
+    anything else than one plain name is not an alias (None)."""
 
     def __init__(self) -> None:
         self.sinks: list[tuple[str, int]] = []
         self.aliases: dict[str, Optional[str]] = {}
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        source = _name(node.value)
-        for target in node.targets:
-            self._alias(target.target, source)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._alias(node.target, _name(node.value) if node.value is not None else None)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._alias(node.target, None)
-
-    def _alias(self, target: cst.BaseExpression, source: Optional[str]) -> None:
+    def alias(self, target: ast.expr, source: Optional[str]) -> None:
         name = _name(target)
         if name is None:
             return
@@ -94,36 +93,52 @@ class _Scan(cst.CSTVisitor):
             source = None
         self.aliases[name] = source
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def call(self, node: ast.Call) -> None:
         callee = node.func
-        last = callee.attr.value if isinstance(callee, cst.Attribute) else \
-            callee.value if isinstance(callee, cst.Name) else None
+        last = callee.attr if isinstance(callee, ast.Attribute) else callee.id if isinstance(callee, ast.Name) else None
         if last not in _SINKS:
             return
         slots, least = _SINKS[last]
-        for i, arg in enumerate(node.args):
-            if arg.star:
-                return
-            key = arg.keyword.value if arg.keyword is not None else slots[i] if i < len(slots) else None
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            return
+        named = [(slots[i] if i < len(slots) else None, a) for i, a in enumerate(node.args)]
+        named += [(k.arg, k.value) for k in node.keywords]
+        for key, value in named:
             if key in slots or key in _KEYWORD_LEAST:
-                name = _scaled_name(arg.value)
+                name = _scaled_name(value)
                 if name is not None:
                     self.sinks.append((name, _KEYWORD_LEAST.get(key, least)))  # type: ignore[arg-type]
 
 
-def _scaled_name(node: cst.BaseExpression) -> Optional[str]:
+def _scan(scope: ast.AST) -> _Found:
+    found = _Found()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            source = _name(node.value)
+            for target in node.targets:
+                found.alias(target, source)
+        elif isinstance(node, ast.AnnAssign):
+            found.alias(node.target, _name(node.value) if node.value is not None else None)
+        elif isinstance(node, (ast.AugAssign, ast.NamedExpr)):
+            found.alias(node.target, None)
+        elif isinstance(node, ast.Call):
+            found.call(node)
+    return found
+
+
+def _scaled_name(node: ast.expr) -> Optional[str]:
     """`hidden`, `self.hidden`, or either times a positive int literal."""
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
         for factor, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(factor, cst.Integer) and factor.evaluated_value > 0:
+            if isinstance(factor, ast.Constant) and type(factor.value) is int and factor.value > 0:
                 return _name(other)
         return None
     return _name(node)
 
 
-def _name(node: Union[cst.BaseExpression, cst.BaseAssignTargetExpression, None]) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        return f"self.{node.attr.value}"
+def _name(node: Optional[ast.expr]) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return f"self.{node.attr}"
     return None
