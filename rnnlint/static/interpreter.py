@@ -57,8 +57,6 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.line: Optional[cst.SimpleStatementLine] = None  # the statement line being read, if any
         self.uncertain = 0  # depth of `if` branches whose condition is not known
         self.loops: dict[int, _LoopBody] = {}
-        self.instantiated: set[int] = set()
-        self.called: set[int] = set()
         self.classes: list[ClassV] = []
         self.functions: list[FunctionV] = []
         self.current: ModuleInfo = main
@@ -66,7 +64,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         # findings met inside a definition through a caller, placed once its own reads are done
         self.moved: list[tuple[ModuleInfo, Optional[int], tuple[int, int, str], Optional[Diagnostic], Diagnostic]] = []
         self.read_alone: set[int] = set()  # top-level defs of this file read on their own
-        self.alone: dict[str, Optional[set[tuple[int, int, str]]]] = {}  # the same for imported files
+        self.alone: dict[str, set[tuple[int, int, str]]] = {}  # the same for imported files
         self.nested = False  # run only for what an importing file's run needs to know
 
     def here(self) -> Where:
@@ -144,8 +142,8 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         with symbolic arguments on the instance its constructor built."""
         fwd = self.find_method(cls, "forward")
         methods = [fwd] if fwd is not None else []
-        methods += [f for name, f in cls.body.items()
-                    if isinstance(f, FunctionV) and f is not fwd and not name.startswith("__")]
+        methods += [f for name, f in cls.body.items() if isinstance(f, FunctionV) and f is not fwd
+                    and not name.startswith("__") and not _unbound(f.node)]
         for method in methods:
             self.call_function(method, self.symbolic_args(method, skip_self=True), receiver=inst)
 
@@ -210,6 +208,11 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         if isinstance(value, Const) and isinstance(value.value, float):
             return value.value
         return None
+
+
+def _unbound(node: cst.FunctionDef) -> bool:
+    """A static or class method: its first parameter is not the instance."""
+    return any(code_of(d.decorator) in ("staticmethod", "classmethod") for d in node.decorators)
 
 
 def _is_int_annotation(p: cst.Param) -> bool:

@@ -76,7 +76,6 @@ class ObjectsMixin:
         return None
 
     def instantiate(self, cls: ClassV, call: CallArgs, label: str = "") -> Value:
-        self.instantiated.add(id(cls))
         inst = InstanceV(cls, {}, label or cls.name, line=self.line_of(call.node))
         if cls.is_dataclass:
             fields = [s for s in cls.node.body.body  # type: ignore[union-attr]
@@ -102,7 +101,6 @@ class ObjectsMixin:
         return inst
 
     def call_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value] = None) -> Value:
-        self.called.add(id(func))
         if len(self.stack) >= MAX_DEPTH or func in self.stack:
             return TOP
         previous = self.here()
