@@ -3,7 +3,7 @@ values, follows classes, instantiations and calls, and turns RNN events into fin
 
 `Interpreter` is composed of the rooms of `analysis` (statements, expressions, calls, objects,
 modules) and of `rnn_checks`; this file holds the state they share, the entry point, and the
-reading of definitions nothing in the file calls.
+reading of each definition on its own, for every value of its parameters.
 
 Events are checked by the pure contract (`rnnlint.contract`); torch knowledge comes from the
 tables in `semantics`. Unknown stays unknown: an unknown value never produces a finding, and
@@ -37,8 +37,8 @@ _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 
 
 class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, ModulesMixin, RNNChecksMixin):
-    """One file's run: the state the mixins share, the entry point, and the reading of
-    definitions nothing here calls."""
+    """One file's run: the state the mixins share, the entry point, and the reading of each
+    definition on its own."""
 
     def __init__(self, main: ModuleInfo, loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None
                  ) -> None:
@@ -60,7 +60,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.classes: list[ClassV] = []
         self.functions: list[FunctionV] = []
         self.current: ModuleInfo = main
-        self.standalone: Optional[set[int]] = None  # ids of top-level defs worth reading uncalled
+        self.standalone: Optional[set[int]] = None  # ids of top-level defs worth reading on their own
         # findings met inside a definition through a caller, placed once its own reads are done
         self.moved: list[tuple[ModuleInfo, Optional[int], tuple[int, int, str], Optional[Diagnostic], Diagnostic]] = []
         self.read_alone: set[int] = set()  # top-level defs of this file read on their own
@@ -230,7 +230,7 @@ def analyze_module(module: cst.Module, path: str, source: str = "",
                    relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None
                    ) -> list[Diagnostic]:
     """All findings of one parsed module, after `# noqa`. `relevant_defs` (indices among the
-    module's top-level defs) limits which uncalled definitions are read on their own."""
+    module's top-level defs) limits which definitions are read on their own."""
     interp = Interpreter(ModuleInfo(path, source, module, tree), loader)
     if relevant_defs is not None:
         top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
