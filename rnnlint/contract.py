@@ -937,7 +937,8 @@ def check_state_row(spec: RNNSpec, row: int) -> Optional[Violation]:
             return None
         which = "backward" if row % 2 else "forward"
         layer_name = "the last layer's" if row < 0 else "layer 0's"
-        detail = f"h_n[{row}] is only {layer_name} {which} direction, whatever num_layers={spec.num_layers} is"
+        layers = f"num_layers={spec.num_layers}" if spec.num_layers.symbol else "num_layers"
+        detail = f"h_n[{row}] is only {layer_name} {which} direction, whatever {layers} is"
     else:
         rows = spec.num_layers.value * 2
         r = row % rows if -rows <= row < rows else None

@@ -5,7 +5,8 @@ guarded by `rnnlint.guard` (the program's setup builds the model; the guard goes
 rest runs, so the linted text knows nothing of it). For every program:
 
 - torch raises (the injected bug is an error) => the linter reports that code, error severity,
-  on the bug's line, and nothing else; the guard raises RNNShapeError with that code before
+  on the bug's line (or at the call that passed the bad value in, naming that line), and
+  nothing else; the guard raises RNNShapeError with that code before
   torch's forward starts. Two kinds of error sit outside what a guard on RNN calls can see,
   and there only the linter is asked: constructor arguments torch rejects while the model is
   built (RNN010), and a head sized for another feature size (RNN009, raised by nn.Linear).
@@ -21,6 +22,7 @@ RNNLINT_FUZZ_COUNT=5000 runs more programs (default 400), RNNLINT_FUZZ_SEED=N st
 from __future__ import annotations
 
 import os
+import re
 import traceback
 import warnings
 from collections import Counter
@@ -135,7 +137,10 @@ def check(program: Program) -> None:
         agree(not findings, f"a finding on a clean program that torch runs{info}")
     else:
         agree({d.code for d in findings} == {program.bug}, f"expected exactly {program.bug}{info}")
-        on_line = [d for d in findings if d.row == program.bug_line]
+        # a bad value passed into a correct model is reported at the call that passed it,
+        # naming the model's line
+        passed_in = re.compile(rf"^[\w-]+: in \w+(?:\.\w+)? \(line {program.bug_line}\), ")
+        on_line = [d for d in findings if d.row == program.bug_line or passed_in.match(d.message)]
         agree(bool(on_line), f"{program.bug} not on line {program.bug_line}{info}")
         if program.raise_line is not None:
             agree(any(d.severity == "error" for d in on_line), f"torch raises: the finding must be an error{info}")

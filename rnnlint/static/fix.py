@@ -190,9 +190,10 @@ def _fix_hidden_tuple(src: _Source, d: Diagnostic) -> Optional[Fix]:
 # ------------------------------------------------------------------------------------ RNN008
 
 _BACKWARD_ONLY = re.compile(r"h_n\[-1\] is only layer \d+'s backward direction$")  # the last layer's
-_LINEAR = re.compile(r"in_features=(?P<size>\d+)\b")
+# sizes are numbers or, for a class read for every value of its parameters, a symbol (`2*hidden`)
+_LINEAR = re.compile(r"in_features=(?P<size>\d+|2\*\w+)(?![\w*+])")
 _RECEIVES = re.compile(r"it receives (?:the output|one row of the final state h_n) of (?P<label>.+?) \(.*"
-                       r"(?:, whose feature size is (?P<size>\d+)|, with (?P<row>\d+) features)$")
+                       r"(?:, whose feature size is (?P<size>\w+)|, with (?P<row>\w+) features)$")
 
 
 def _fix_direction_pair(src: _Source, d: Diagnostic, diagnostics: Sequence[Diagnostic]) -> Optional[Fix]:
@@ -272,9 +273,16 @@ def _sized_for_both(src: _Source, call: cst.Call, label: str, diagnostics: Seque
             continue
         linear, receives = _LINEAR.match(d.expected), _RECEIVES.match(d.actual)
         if linear and receives and receives.group("label") == label and \
-                int(linear.group("size")) == 2 * int(receives.group("size") or receives.group("row")):
+                _twice(linear.group("size"), receives.group("size") or receives.group("row")):
             return True
     return False
+
+
+def _twice(size: str, one: str) -> bool:
+    """`size` is two times `one`: 48 and 24, or 2*hidden and hidden."""
+    if size.isdigit() and one.isdigit():
+        return int(size) == 2 * int(one)
+    return size == f"2*{one}"
 
 
 def _torch_name(src: _Source, node: cst.CSTNode) -> Optional[str]:

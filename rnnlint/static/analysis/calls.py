@@ -191,6 +191,12 @@ class CallsMixin:
                 options = choices.items if isinstance(choices, SeqV) else ()
                 default = one_of(options + (default,)) if all(
                     isinstance(o, Const) and isinstance(o.value, str) for o in options) and options else TOP
+            kind = call.kwargs.get("type", (None, None))[0]
+            if "default" not in call.kwargs and "choices" not in call.kwargs and isinstance(kind, RefV) \
+                    and canonical(kind.qualname) == "builtins.int":
+                # an int option without a default is given on the command line (left out, None
+                # makes any size argument raise): a size whose value the user chooses
+                default = IntV(Dim.named(key).with_origin(f"the command-line option {long or key}"))
             parser.attrs[key] = default
             return TOP
         if name in ("parse_args", "parse_known_args"):

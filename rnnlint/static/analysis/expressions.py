@@ -214,6 +214,8 @@ class ExpressionsMixin:
             shape = Shape((slice_length(t.shape.dims[0], *first_slice),) + shape.dims[1:], True, shape.origin)
         if t.role in ("h_n", "c_n") and items and isinstance(items[0], int) and len(
                 [i for i in items if i not in ("full",)]) == 1:
+            if shape is None and t.shape is not None and not t.shape.rank_known and len(items) <= 2:
+                shape = t.shape  # a state is 2-D or 3-D: one row keeps its trailing feature size
             return TensorV(shape, t.origin, rnn=t.rnn, role="state_row", row=items[0], row_node=node)
         keeps_features = shape is not None and t.shape is not None and shape.dims and t.shape.dims and \
             shape.last.same(t.shape.last) and (len(items) < (t.shape.rank or 0) or items[-1] == "full")

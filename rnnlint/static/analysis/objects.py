@@ -79,7 +79,6 @@ class ObjectsMixin:
         return None
 
     def instantiate(self, cls: ClassV, call: CallArgs, label: str = "") -> Value:
-        self.instantiated.add(id(cls))
         inst = InstanceV(cls, {}, label or cls.name, line=self.line_of(call.node))
         if cls.is_dataclass:
             fields = [s for s in cls.node.body.body  # type: ignore[union-attr]
@@ -105,17 +104,18 @@ class ObjectsMixin:
         return inst
 
     def call_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value] = None) -> Value:
-        self.called.add(id(func))
         if len(self.stack) >= MAX_DEPTH or func in self.stack:
             return TOP
         previous = self.here()
         self.call_sites.append((call.node, previous))
+        self.passed.append(call)
         self.current = next((m for m in self.modules if m.path == func.path), self.current)
         self.top, self.line = func.top, None
         try:
             return self.run_function(func, call, receiver)
         finally:
             self.call_sites.pop()
+            self.passed.pop()
             self.current, self.top, self.line = previous
 
     def run_function(self, func: FunctionV, call: CallArgs, receiver: Optional[Value]) -> Value:

@@ -74,6 +74,12 @@ class ModuleInfo:
         found = self._lines[id(line)]
         return found.get(node) if found is not None else None
 
+    def ast_statement(self, top: int) -> Optional[ast.stmt]:
+        """The stdlib tree of the top-level statement `top` (None when the trees disagree)."""
+        if self.statement_starts() is None or self.tree is None or top >= len(self._ast_index):
+            return None
+        return self.tree.body[self._ast_index[top]]
+
     def statement_starts(self) -> Optional[list[int]]:
         """First line of each top-level statement (decorators included), from the ast."""
         if self._starts is None and self.tree is not None:
