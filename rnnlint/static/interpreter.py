@@ -31,6 +31,7 @@ from .analysis.objects import ObjectsMixin
 from .analysis.sizes import size_params, syntax_of
 from .analysis.source import ModuleInfo, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
+from .analysis.subscripts import SubscriptsMixin
 from .result import Stop
 from .rnn_checks import RNNChecksMixin
 from .semantics.context import CallArgs
@@ -43,8 +44,8 @@ _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 _RECURSION_LIMIT = 6000
 
 
-class Interpreter(StatementsMixin, ExpressionsMixin, NarrowingMixin, CallsMixin, ObjectsMixin, ModulesMixin,
-                  RNNChecksMixin):
+class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingMixin, CallsMixin, ObjectsMixin,
+                  ModulesMixin, RNNChecksMixin):
     """One file's run: the state the mixins share, the entry point, and the reading of each
     definition on its own."""
 
