@@ -22,11 +22,11 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 SLOW_RUN = """
 import sys, time
 from rnnlint.static import engine
-lint_source = engine.lint_source
+analyze_source = engine.analyze_source
 def slow(*args):
     time.sleep(0.5)
-    return lint_source(*args)
-engine.lint_source = slow
+    return analyze_source(*args)
+engine.analyze_source = slow
 from rnnlint.cli import main
 main(["check", "--no-cache", "--jobs", "2", sys.argv[1]])
 """
@@ -124,14 +124,14 @@ def test_a_dead_worker_costs_only_the_file_that_kills_it(tmp_path: Path, monkeyp
     victim.write_text("import torch.nn as nn\nrnn = nn.LSTM(3, 5)\n")
     expected = runner.run([str(root)], Config(root=root), jobs=1, use_cache=False)
     parent = os.getpid()
-    lint_source = engine.lint_source
+    analyze_source = engine.analyze_source
 
     def oom_killed(source: str, shown: str, real: Path) -> object:
         if real == victim and os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does
-        return lint_source(source, shown, real)
+        return analyze_source(source, shown, real)
 
-    monkeypatch.setattr(engine, "lint_source", oom_killed)
+    monkeypatch.setattr(engine, "analyze_source", oom_killed)
     result = runner.run([str(root)], Config(root=root), jobs=2, use_cache=False)
     assert result.diagnostics == expected.diagnostics
     assert result.errors == [f"{victim}: the process linting it died (out of memory?); it was not checked"]
