@@ -96,3 +96,20 @@ def test_a_file_over_the_size_cap_is_one_finding_and_never_read(tmp_path: Path) 
     assert found == [("big_model.py", "RNN000"), ("huge.py", "RNN000")]  # train.py learns nothing of Net
     assert all("too large to check" in d.message for d in result.diagnostics)
     assert peak < MAX_BYTES * 4, peak  # neither file was read whole
+
+
+def test_a_notebook_of_a_few_mb_of_outputs_is_linted(tmp_path: Path) -> None:
+    import json
+
+    from rnnlint.static.parsing import MAX_FILE_BYTES
+
+    plot = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * MAX_FILE_BYTES}}
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [plot],
+              "source": ["import torch\n", "import torch.nn as nn\n", "rnn = nn.LSTM(3, 5)\n",
+                         "out, _ = rnn(torch.randn(2, 4, 7))\n"]}]
+    notebook = {"cells": cells, "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "plots.ipynb").write_text(json.dumps(notebook))
+    assert (tmp_path / "plots.ipynb").stat().st_size > MAX_FILE_BYTES
+    result = runner.run([str(tmp_path)], Config(root=tmp_path), use_cache=False)
+    assert [(d.cell, d.row, d.code) for d in result.diagnostics] == [(1, 4, "RNN001")]

@@ -12,22 +12,27 @@ import stat
 import tokenize
 import warnings
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from ..diagnostic import Diagnostic
 from .result import syntax_error
 
 MAX_FILE_BYTES = 4_000_000  # a bigger file is generated data, not code worth the memory its analysis takes
+# A notebook carries its outputs (plots, tables) beside its code: a few MB is a common size.
+MAX_NOTEBOOK_BYTES = 32_000_000
 
 
 class TooLarge(OSError):
     """A file over the size cap: it is not read at all."""
 
 
-def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes. Anything else (a FIFO, a device)
-    raises OSError instead of blocking the run or reading forever; a file over the limit raises
-    TooLarge before a byte is read."""
+def read_source(path: Path, limit: Optional[int] = None) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (by default MAX_FILE_BYTES, or
+    MAX_NOTEBOOK_BYTES for a notebook). Anything else (a FIFO, a device) raises OSError instead
+    of blocking the run or reading forever; a file over the limit raises TooLarge before a byte
+    is read."""
+    if limit is None:
+        limit = MAX_NOTEBOOK_BYTES if path.suffix == ".ipynb" else MAX_FILE_BYTES
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with open(fd, "rb") as f:
         st = os.fstat(fd)
