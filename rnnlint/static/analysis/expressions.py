@@ -62,6 +62,10 @@ class ExpressionsMixin:
         if name in ("True", "False", "None"):
             return Const({"True": True, "False": False, "None": None}[name])
         value = env.lookup(name)
+        if value is None and name == "__name__":
+            # the linted file is read as the script being run, so its `if __name__ ==
+            # "__main__":` block runs (and the globals it binds are the ones its functions see)
+            return Const("__main__") if self.current is self.main else TOP
         if value is None:
             return RefV(f"builtins.{name}")
         if isinstance(value, IntV):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .context import Handler
 from .data import data_loader, pack_padded, pack_sequence, pad_packed, pad_sequence, tensor_dataset
-from .layers import _PRESERVING_LAYERS, _layer, sequential
+from .layers import _PRESERVING_LAYERS, _layer, parallel, sequential
 from .factories import (
     arange, eye, factory, from_numpy, full, legacy_tensor, like, one_hot, randint, tensor_literal, variable,
 )
@@ -75,5 +75,7 @@ CALLS: dict[str, Handler] = {
     "torch.nn.AvgPool2d": _layer("Pool2d", ("kernel_size", "stride", "padding", "ceil_mode")),
     **{f"torch.nn.{n}": _layer("preserving", ()) for n in _PRESERVING_LAYERS},
     "torch.nn.Sequential": sequential,
+    **{name: parallel for name in ("torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                                   "torch.nn.parallel.DistributedDataParallel")},
     "torch.nn.LayerNorm": _layer("LayerNorm", ("normalized_shape",)),
 }

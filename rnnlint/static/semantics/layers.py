@@ -126,6 +126,12 @@ def preserving_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     return x if isinstance(x, TensorV) else TOP
 
 
+def parallel(it: Context, call: CallArgs) -> Value:
+    """`nn.DataParallel(model)`: each device runs `model` on its share of the batch, so the
+    wrapper is called as the model is."""
+    return call.get("module", 0)
+
+
 def sequential(it: Context, call: CallArgs) -> Value:
     layers = call.values()
     if call.star or call.kwargs or not all(isinstance(v, LayerV) for v in layers):
