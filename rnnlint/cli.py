@@ -70,6 +70,11 @@ def cli() -> None:
 @click.option("--fix", is_flag=True,
               help="Rewrite the findings whose fix is unambiguous (RNN006, RNN008), then report the rest.")
 @click.option("--diff", is_flag=True, help="Print the fixes --fix would make as a diff, and change nothing.")
+@click.option("--stdin-filename", metavar="PATH", default=None,
+              help="Lint standard input (`-` as the path) as if it were this file: its config, "
+                   "per-file ignores and imports.")
+@click.option("--fail-level", type=click.Choice(["warning", "error"]), default="warning", show_default=True,
+              help="The least severe finding that makes the exit code 1 (error: warnings are shown but pass).")
 def check(
     paths: tuple[str, ...],
     select: Optional[tuple[str, ...]],
@@ -85,13 +90,21 @@ def check(
     explain: bool,
     fix: bool,
     diff: bool,
+    stdin_filename: Optional[str],
+    fail_level: str,
 ) -> None:
-    """Lint Python files, notebooks and folders (default: the current folder)."""
+    """Lint Python files, notebooks and folders (default: the current folder); `-` reads
+    standard input."""
     from .report import Options, emitter
-    from .static.runner import run
+    from .static.runner import lint_buffer, run
 
+    stdin = "-" in paths or (stdin_filename is not None and not paths)
+    if stdin and (len(paths) > 1 or fix or diff):
+        raise Fatal("`-` (standard input) is linted alone, without --fix or --diff")
+    # the buffer's settings are those of the folder it would be in
+    at = Path(stdin_filename).absolute().parent if stdin and stdin_filename is not None else None
     try:
-        config = load(config_file)
+        config = load(config_file, cwd=at)
     except ConfigError as exc:
         raise Fatal(str(exc)) from None
     overrides: dict[str, object] = {"ignore": config.ignore + (ignore or ())}
@@ -102,7 +115,10 @@ def check(
     config = dataclasses.replace(config, **overrides)
 
     targets = paths or (".",)
-    result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+    if stdin:
+        result = lint_buffer(sys.stdin.buffer.read(), stdin_filename, config)
+    else:
+        result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
     fixed = 0
     if fix or diff:
         from .static.fix import FIXABLE, fix_files
@@ -120,12 +136,16 @@ def check(
             result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
     for error in result.errors:
         click.echo(f"rnnlint: error: {error}", err=True)
+    if not result.files and not result.errors:
+        click.echo("rnnlint: warning: nothing was linted: no Python file or notebook under the given paths "
+                   "(or all of them skipped or excluded)", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),
-                      explain=explain, fixed=fixed)
+                      explain=explain, fixed=fixed, linted=len(result.files))
     emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
     if result.errors:
         sys.exit(2)
-    sys.exit(1 if result.diagnostics and not exit_zero else 0)
+    failing = [d for d in result.diagnostics if fail_level == "warning" or d.severity == "error"]
+    sys.exit(1 if failing and not exit_zero else 0)
 
 
 @cli.command()

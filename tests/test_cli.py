@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from click.testing import CliRunner
+
 from cli_support import CLEAN, INPUT_SIZE_BUG, SYNTAX_ERROR, invoke, write_project
 from rnnlint import __version__, rules
-from rnnlint.cli import main
+from rnnlint.cli import cli, main
 from rnnlint.static import runner
 from rnnlint.static.engine import FileResult
 
@@ -199,3 +201,31 @@ def test_readme_rule_table_matches_the_catalog() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     rows = [line.split("|")[1:4] for line in readme.splitlines() if line.startswith("| RNN")]
     assert [tuple(cell.strip() for cell in row) for row in rows] == [(r.code, r.name, r.severity) for r in rules.RULES]
+
+
+DROPOUT_WARNING = "import torch.nn as nn\nrnn = nn.GRU(3, 5, dropout=0.5)\n"  # RNN011, a warning
+
+
+def test_fail_level_error_lets_warnings_pass(project: Path) -> None:
+    (project / "warn.py").write_text(DROPOUT_WARNING)
+    assert invoke("check", "warn.py").exit_code == 1
+    passing = invoke("check", "--fail-level", "error", "warn.py")
+    assert passing.exit_code == 0 and "warn.py:2:" in passing.output and "RNN011" in passing.output
+    assert invoke("check", "--fail-level", "error", "warn.py", "bug.py").exit_code == 1
+    assert invoke("check", "--fail-level", "fatal", "warn.py").exit_code == 2
+
+
+@pytest.mark.parametrize("args", [("empty",), ("--force-exclude", "venv"), ("--force-exclude", "gen/x.py")])
+def test_nothing_linted_is_a_warning_not_a_pass(project: Path, args: tuple[str, ...]) -> None:
+    (project / "empty").mkdir()
+    (project / "venv").mkdir()
+    (project / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (project / "venv" / "lib.py").write_text(INPUT_SIZE_BUG)
+    (project / "gen").mkdir()
+    (project / "gen" / "x.py").write_text(INPUT_SIZE_BUG)
+    (project / "pyproject.toml").write_text('[tool.rnnlint]\nexclude = ["gen"]\n')
+    result = CliRunner().invoke(cli, ["check", *args])
+    assert result.exit_code == 0
+    assert result.stdout == "No files were linted.\n"
+    assert "warning: nothing was linted" in result.stderr
+    assert "nothing was linted" not in CliRunner().invoke(cli, ["check", "good.py"]).stderr

@@ -36,7 +36,7 @@ def skipped_dir(path: Path) -> bool:
     return name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").is_file()
 
 
-def _force_excluded(path: Path, config: Config) -> bool:
+def force_excluded(path: Path, config: Config) -> bool:
     """For a path named on the command line: it, or a folder above it (up to the project
     root), is skipped or excluded."""
     rel = config.relative(path)
@@ -85,7 +85,7 @@ def discover(paths: Iterable[str], config: Config) -> Discovery:
         path = Path(arg)
         if not os.path.lexists(path):
             errors.append(f"{arg}: no such file or directory")
-        elif config.force_exclude and _force_excluded(path, config):
+        elif config.force_exclude and force_excluded(path, config):
             continue
         elif path.is_dir():  # a folder named `x.py` is still a folder
             for file, real in _walk(path, config, errors):

@@ -11,8 +11,8 @@ from typing import Iterator, Optional, Sequence
 
 from ..config import Config
 from ..diagnostic import Diagnostic
-from .discover import discover
-from .engine import FileResult, lint_file
+from .discover import discover, force_excluded
+from .engine import FileResult, lint_bytes, lint_file
 
 PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
@@ -60,6 +60,20 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         if linted.error is not None:
             result.errors.append(linted.error)
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
+    return result
+
+
+def lint_buffer(data: bytes, filename: Optional[str], config: Config) -> RunResult:
+    """A buffer (stdin, an editor's unsaved text) linted as if it were the file `filename`:
+    that path's per-file ignores apply and its imports are read from the folder it would be
+    in. With `force-exclude`, an excluded name is not linted at all (ruff's convention)."""
+    if filename is not None and config.force_exclude and force_excluded(Path(filename), config):
+        return RunResult()
+    shown = filename if filename is not None else "-"
+    linted = lint_bytes(data, shown, Path(filename) if filename is not None else None)
+    result = RunResult(files=[shown], errors=[linted.error] if linted.error is not None else [])
+    result.diagnostics = sorted({d for d in linted.diagnostics if config.enabled(d.code, Path(d.path))},
+                                key=Diagnostic.sort_key)
     return result
 
 
