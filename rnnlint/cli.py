@@ -1,4 +1,4 @@
-"""The `rnnlint` command: `check`, `rule CODE`, `rules`.
+"""The `rnnlint` command: `check`, `server`, `rule CODE`, `rules`.
 
 Exit codes (rules.md): 0 no findings, 1 findings, 2 usage, configuration or internal error.
 Imports stay lazy so `rnnlint --version` and `rnnlint rules` do not load the analyzer, and no
@@ -146,6 +146,18 @@ def check(
         sys.exit(2)
     failing = [d for d in result.diagnostics if fail_level == "warning" or d.severity == "error"]
     sys.exit(1 if failing and not exit_zero else 0)
+
+
+@cli.command()
+def server() -> None:
+    """Run the language server (LSP on stdin/stdout) for editors: diagnostics, fixes, hover."""
+    try:
+        from .server.protocol import serve
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("pygls", "lsprotocol"):
+            raise
+        raise Fatal(f"the language server needs {exc.name}: pip install 'rnnlint[server]'") from None
+    serve()
 
 
 @cli.command()

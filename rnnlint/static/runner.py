@@ -7,12 +7,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Union
 
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover, force_excluded
-from .engine import FileResult, lint_bytes, lint_file
+from .engine import FileResult, lint_bytes, lint_file, lint_guarded
+from .prefilter import may_matter
 
 PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
@@ -63,14 +64,19 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
     return result
 
 
-def lint_buffer(data: bytes, filename: Optional[str], config: Config) -> RunResult:
-    """A buffer (stdin, an editor's unsaved text) linted as if it were the file `filename`:
+def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config) -> RunResult:
+    """A buffer (stdin's bytes, an editor's text) linted as if it were the file `filename`:
     that path's per-file ignores apply and its imports are read from the folder it would be
     in. With `force-exclude`, an excluded name is not linted at all (ruff's convention)."""
     if filename is not None and config.force_exclude and force_excluded(Path(filename), config):
         return RunResult()
     shown = filename if filename is not None else "-"
-    linted = lint_bytes(data, shown, Path(filename) if filename is not None else None)
+    real = Path(filename) if filename is not None else None
+    if isinstance(data, str) and not shown.endswith(".ipynb"):
+        # text needs no decoding (its coding cookie, if any, is already applied)
+        linted = lint_guarded(data, shown, real) if may_matter(data.encode("utf-8"), real) else FileResult(shown)
+    else:
+        linted = lint_bytes(data.encode("utf-8") if isinstance(data, str) else data, shown, real)
     result = RunResult(files=[shown], errors=[linted.error] if linted.error is not None else [])
     result.diagnostics = sorted({d for d in linted.diagnostics if config.enabled(d.code, Path(d.path))},
                                 key=Diagnostic.sort_key)
