@@ -43,14 +43,19 @@ def _tripwires(root: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, "RNNLINT_TEST_TORCH_MARK": str(root / "torch-imported")}
 
 
-@pytest_asyncio.fixture
-async def client(tmp_path: Path) -> AsyncIterator[LanguageClient]:
+async def _start(root: Path, editor: str) -> tuple[LanguageClient, types.InitializeResult]:
     config = ClientServerConfig(server_command=[sys.executable, "-m", "rnnlint", "server"],
-                                server_env=_tripwires(tmp_path))
+                                server_env=_tripwires(root))
     lsp = await config.start()
     assert isinstance(lsp, LanguageClient)
-    await lsp.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=tmp_path.as_uri()))
+    result = await asyncio.wait_for(lsp.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(editor), root_uri=root.as_uri())), TIMEOUT)
+    return lsp, result
+
+
+@pytest_asyncio.fixture
+async def client(tmp_path: Path) -> AsyncIterator[LanguageClient]:
+    lsp, _ = await _start(tmp_path, "visual-studio-code")
     yield lsp
     await lsp.shutdown_session()
     await lsp.stop()
@@ -190,3 +195,29 @@ async def test_closing_a_buffer_clears_its_findings(client: LanguageClient, tmp_
     waiting = asyncio.ensure_future(editor._published())
     client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=editor.uri)))
     assert (await waiting).diagnostics == ()
+
+
+@pytest.mark.parametrize(("editor", "encoding"), [("visual-studio-code", "utf-16"), ("neovim", "utf-8")])
+async def test_positions_count_in_the_encoding_agreed_with_the_client(tmp_path: Path, editor: str,
+                                                                      encoding: str) -> None:
+    lsp, initialized = await _start(tmp_path, editor)
+    try:
+        assert initialized.capabilities.position_encoding == encoding
+        line = 'note = "naïve 😀"; out, _ = rnn(torch.randn(5, 3, 7))'
+        text = _buffer(INPUT_SIZE_BUG.replace("out, _ = rnn(torch.randn(5, 3, 7))", line), tmp_path)
+        editor_buffer = Editor(lsp, tmp_path / "train.py")
+        [found] = (await editor_buffer.open(text)).diagnostics
+        prefix = line[:line.index("rnn(")]
+        units = len(prefix.encode("utf-8")) if encoding == "utf-8" else len(prefix.encode("utf-16-le")) // 2
+        assert (found.range.start.line, found.range.start.character) == (4, units)
+        assert units != len(prefix)  # the encodings really differ on this line
+        [noqa] = [a for a in await editor_buffer.actions(found) if "noqa" in a.title]
+        assert noqa.edit is not None and noqa.edit.changes is not None
+        [edit] = noqa.edit.changes[editor_buffer.uri]
+        full = "  # noqa: RNN001"
+        assert edit.new_text == full
+        assert edit.range.start.character == (len(line.encode("utf-8")) if encoding == "utf-8"
+                                              else len(line.encode("utf-16-le")) // 2)
+    finally:
+        await lsp.shutdown_session()
+        await lsp.stop()

@@ -70,8 +70,12 @@ class RNNLintServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, found))
             found = ()
         self.linted[uri] = Linted(version, source, tuple(found))
+        positions = self.positions(source)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=[to_lsp(d, source) for d in found]))
+            uri=uri, version=version, diagnostics=[to_lsp(d, positions) for d in found]))
+
+    def positions(self, source: str) -> "Positions":
+        return Positions(source, self.server_capabilities.position_encoding or types.PositionEncodingKind.Utf16)
 
     def forget(self, uri: str) -> None:
         task = self.pending.pop(uri, None)
@@ -100,47 +104,51 @@ def lint_document(source: str, path: Optional[str]) -> "Sequence[Diagnostic] | s
 # ---------------------------------------------------------------------- positions
 
 
-def utf16_column(line: str, column: int) -> int:
-    """The LSP character offset (UTF-16 code units) of 0-based character `column` of `line`."""
-    return len(line[:column].encode("utf-16-le")) // 2
+class Positions:
+    """Converts rnnlint's 1-based rows and character columns to LSP positions and back, in the
+    position encoding agreed with the client (UTF-16 code units unless it chose another)."""
+
+    def __init__(self, source: str, encoding: str) -> None:
+        self.lines = source.split("\n")
+        self.encoding = encoding
+
+    def _units(self, text: str) -> int:
+        if self.encoding == types.PositionEncodingKind.Utf8:
+            return len(text.encode("utf-8"))
+        if self.encoding == types.PositionEncodingKind.Utf32:
+            return len(text)
+        return len(text.encode("utf-16-le")) // 2
+
+    def position(self, row: int, column: int) -> types.Position:
+        line = self.lines[row - 1] if 1 <= row <= len(self.lines) else ""
+        return types.Position(line=max(row - 1, 0), character=self._units(line[:max(column - 1, 0)]))
+
+    def range(self, row: int, column: int, end_row: int, end_column: int) -> types.Range:
+        return types.Range(start=self.position(row, column), end=self.position(end_row, end_column))
+
+    def row_column(self, position: types.Position) -> tuple[int, int]:
+        """rnnlint's (row, column) of an LSP position."""
+        line = self.lines[position.line] if 0 <= position.line < len(self.lines) else ""
+        column = 0
+        while column < len(line) and self._units(line[:column + 1]) <= position.character:
+            column += 1
+        return position.line + 1, column + 1
+
+    def edit(self, edit: Edit) -> types.TextEdit:
+        return types.TextEdit(range=self.range(edit.row, edit.column, edit.end_row, edit.end_column),
+                              new_text=edit.content)
 
 
-def char_column(line: str, character: int) -> int:
-    """The 0-based character column of an LSP offset in UTF-16 code units."""
-    units = 0
-    for index, char in enumerate(line):
-        if units >= character:
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return len(line)
-
-
-def _position(lines: Sequence[str], row: int, column: int) -> types.Position:
-    """An LSP position from rnnlint's 1-based row and column."""
-    line = lines[row - 1] if 1 <= row <= len(lines) else ""
-    return types.Position(line=max(row - 1, 0), character=utf16_column(line, max(column - 1, 0)))
-
-
-def _range(lines: Sequence[str], row: int, column: int, end_row: int, end_column: int) -> types.Range:
-    return types.Range(start=_position(lines, row, column), end=_position(lines, end_row, end_column))
-
-
-def to_lsp(d: Diagnostic, source: str) -> types.Diagnostic:
-    lines = source.split("\n")
+def to_lsp(d: Diagnostic, positions: Positions) -> types.Diagnostic:
     rule_url = d.url
     return types.Diagnostic(
-        range=_range(lines, d.row, d.column, d.end_row, d.end_column),
+        range=positions.range(d.row, d.column, d.end_row, d.end_column),
         message=d.message,
         severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
         code=d.code,
         code_description=types.CodeDescription(href=rule_url) if rule_url else None,
         source=SOURCE,
     )
-
-
-def _text_edit(lines: Sequence[str], edit: Edit) -> types.TextEdit:
-    return types.TextEdit(range=_range(lines, edit.row, edit.column, edit.end_row, edit.end_column),
-                          new_text=edit.content)
 
 
 # ---------------------------------------------------------------------- features
@@ -180,11 +188,11 @@ def code_action(ls: RNNLintServer, params: types.CodeActionParams) -> list[types
     document = ls.workspace.text_documents.get(uri)
     if linted is None or document is None or document.version != linted.version:
         return []  # findings of an older text: their edits would land in the wrong place
-    lines = linted.source.split("\n")
+    positions = ls.positions(linted.source)
     wanted = params.range
     actions = []
     for d in linted.diagnostics:
-        where = to_lsp(d, linted.source)
+        where = to_lsp(d, positions)
         if (where.range.end.line, where.range.end.character) < (wanted.start.line, wanted.start.character) or \
                 (where.range.start.line, where.range.start.character) > (wanted.end.line, wanted.end.character):
             continue
@@ -193,12 +201,12 @@ def code_action(ls: RNNLintServer, params: types.CodeActionParams) -> list[types
             actions.append(types.CodeAction(
                 title=f"Fix {d.code}: {fix.title}", kind=types.CodeActionKind.QuickFix, diagnostics=[where],
                 is_preferred=True,
-                edit=types.WorkspaceEdit(changes={uri: [_text_edit(lines, e) for e in fix.edits]})))
+                edit=types.WorkspaceEdit(changes={uri: [positions.edit(e) for e in fix.edits]})))
         edit = noqa_edit(linted.source, d)
         if edit is not None:
             actions.append(types.CodeAction(
                 title=f"Silence {d.code} on this line (# noqa: {d.code})", kind=types.CodeActionKind.QuickFix,
-                diagnostics=[where], edit=types.WorkspaceEdit(changes={uri: [_text_edit(lines, edit)]})))
+                diagnostics=[where], edit=types.WorkspaceEdit(changes={uri: [positions.edit(edit)]})))
     return actions
 
 
