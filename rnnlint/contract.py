@@ -11,6 +11,7 @@ produces one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence, Union
 
@@ -22,33 +23,78 @@ ALL_KINDS = RECURRENT_KINDS + CELL_KINDS
 # --------------------------------------------------------------------------- dimensions
 
 
+# A size past this bound is unknown: linted code may compute any number (`a = a * a` forty
+# times), and exact arithmetic on it would hang the run or exhaust memory.
+SIZE_BOUND = 2 ** 48
+# A symbolic size keeps at most this many terms, and an opaque atom at most this much text.
+_MAX_TERMS = 8
+_MAX_ATOM = 120
+
+# A symbolic size is a linear form c0 + c1*a1 + ... over atoms: a parameter's name (at least
+# 1, or 0 when the parameter may be 0), a product of positive forms (at least 1) or a floor
+# division (at least 0). Each term is (atom, coefficient, the atom's least value).
+Term = tuple[str, int, int]
+Form = tuple[int, tuple[Term, ...]]
+
+
 @dataclass(frozen=True)
 class Dim:
-    """One dimension: a known int, a named symbol, or unknown (both None).
+    """One dimension: a known int, a symbolic size, or unknown (both None).
 
-    `origin` says where the number came from ("hidden_size=20 (line 8)") and `role` what the
-    axis means ("batch", "time", "feature"); neither takes part in equality.
+    `symbol` is the canonical text of the symbolic size (`2*hidden + 1`), so two Dims built
+    from the same form compare equal; `terms` is the form's symbolic part. `origin` says where
+    the number came from ("hidden_size=20 (line 8)") and `role` what the axis means ("batch",
+    "time", "feature"); neither takes part in equality.
     """
 
     value: Optional[int] = None
     symbol: Optional[str] = None
     origin: Optional[str] = field(default=None, compare=False)
     role: Optional[str] = field(default=None, compare=False)
+    terms: tuple[Term, ...] = field(default=(), compare=False, repr=False)
+    offset: int = field(default=0, compare=False, repr=False)
+
+    @staticmethod
+    def named(name: str, least: int = 1) -> "Dim":
+        """The size a parameter stands for: at least `least` (1 for a size)."""
+        return _from_form((0, ((name, 1, least),)))
 
     @property
     def known(self) -> bool:
         return self.value is not None
 
+    @property
+    def form(self) -> Optional[Form]:
+        """The size as a linear form; None when it is unknown."""
+        if self.value is not None:
+            return self.value, ()
+        if self.symbol is None:
+            return None
+        if not self.terms:  # a symbol given only as text: one opaque atom
+            return 0, ((self.symbol, 1, 1),)
+        return self.offset, self.terms
+
     def differs(self, other: "Dim") -> bool:
-        """True only when inequality is proved: both known and different, or multiples of the
-        same positive size with different factors (`2 * hid` is never `hid`)."""
+        """True only when inequality is proved for every value of the symbols: the difference
+        is a non-zero constant, or has a fixed sign (`2 * hid` is never `hid`)."""
         if self.value is not None and other.value is not None:
             return self.value != other.value
-        a, b = _multiple(self), _multiple(other)
-        return a is not None and b is not None and a[1] == b[1] and a[0] != b[0]
+        diff = _sub(self.form, other.form)
+        if diff is None:
+            return False
+        const, terms = diff
+        if not terms:
+            return const != 0
+        if const % math.gcd(*(c for _, c, _ in terms)):  # 2*h + 1 is never 10
+            return True
+        if all(c > 0 for _, c, _ in terms):
+            return const + sum(c * least for _, c, least in terms) > 0
+        if all(c < 0 for _, c, _ in terms):
+            return const + sum(c * least for _, c, least in terms) < 0
+        return False
 
     def same(self, other: "Dim") -> bool:
-        """True when equality is proved (same known value, or the same symbol)."""
+        """True when equality is proved (same known value, or the same symbolic form)."""
         if self.value is not None and other.value is not None:
             return self.value == other.value
         return self.symbol is not None and self.symbol == other.symbol
@@ -68,33 +114,34 @@ class Dim:
         """The number with where it came from, for messages."""
         return f"{self} ({self.origin})" if self.origin else str(self)
 
-    # Arithmetic keeps facts: known with known is known; symbols build a canonical expression
-    # (so `hid * 2` built twice is the same symbol); anything with an unknown is unknown.
+    # Arithmetic keeps facts: known with known is known (within SIZE_BOUND); symbolic sizes
+    # stay linear forms (products of two symbolic sizes and floor divisions become atoms);
+    # anything with an unknown is unknown.
     def _combine(self, other: "DimLike", op: str) -> "Dim":
         o = as_dim(other)
         if self.value is not None and o.value is not None:
             a, b = self.value, o.value
             if op == "+":
-                return Dim(a + b)
+                return bounded(a + b)
             if op == "-":
-                return Dim(a - b)
+                return bounded(a - b)
             if op == "*":
-                return Dim(a * b)
+                return bounded(a * b)
             if op == "//":
                 return Dim(a // b) if b != 0 else UNKNOWN
             return UNKNOWN
-        if (self.value is None and self.symbol is None) or (o.value is None and o.symbol is None):
+        left, right = self.form, o.form
+        if left is None or right is None:
             return UNKNOWN
-        left, right = str(self), str(o)
-        if op in ("+", "*"):
-            if op == "*" and "0" in (left, right):
-                return Dim(0)
-            if op == "*" and left == "1":
-                return o
-            if op == "*" and right == "1":
-                return self
-            left, right = sorted((left, right))
-        return Dim(symbol=f"({left}{op}{right})")
+        if op == "+":
+            return _from_form(_add(left, right, 1))
+        if op == "-":
+            return _from_form(_add(left, right, -1))
+        if op == "*":
+            return _from_form(_mul(left, right))
+        if op == "//":
+            return _from_form(_floordiv(left, right))
+        return UNKNOWN
 
     def __add__(self, other: "DimLike") -> "Dim":
         return self._combine(other, "+")
@@ -113,19 +160,88 @@ DimLike = Union[Dim, int]
 UNKNOWN = Dim()
 
 
-def _multiple(d: Dim) -> Optional[tuple[int, str]]:
-    """`hid` -> (1, "hid"), `(2*hid)` -> (2, "hid"); sizes named by symbols are positive."""
-    if d.symbol is None:
+def bounded(value: int) -> Dim:
+    """A known size, or unknown past SIZE_BOUND (linted code may hold any number)."""
+    return Dim(value) if -SIZE_BOUND <= value <= SIZE_BOUND else UNKNOWN
+
+
+def _add(a: Form, b: Form, sign: int) -> Optional[Form]:
+    coeffs: dict[str, list[int]] = {atom: [c, least] for atom, c, least in a[1]}
+    for atom, c, least in b[1]:
+        slot = coeffs.setdefault(atom, [0, least])
+        slot[0] += sign * c
+    terms = tuple(sorted((atom, c, least) for atom, (c, least) in coeffs.items() if c))
+    return a[0] + sign * b[0], terms
+
+
+def _scale(a: Form, k: int) -> Form:
+    return a[0] * k, tuple((atom, c * k, least) for atom, c, least in a[1] if c * k)
+
+
+def _least(a: Form) -> Optional[int]:
+    """The least value of a form whose coefficients are all positive; None otherwise."""
+    if any(c < 0 for _, c, _ in a[1]):
         return None
-    if d.symbol.isidentifier():
-        return 1, d.symbol
-    if d.symbol.startswith("(") and d.symbol.endswith(")") and d.symbol.count("*") == 1 and "(" not in d.symbol[1:]:
-        left, right = d.symbol[1:-1].split("*")
-        if left.isdigit() and right.isidentifier():
-            return int(left), right
-        if right.isdigit() and left.isidentifier():
-            return int(right), left
-    return None
+    return a[0] + sum(c * least for _, c, least in a[1])
+
+
+def _wrap(a: Form) -> str:
+    text = _text(a)
+    return text if a[0] == 0 and len(a[1]) == 1 and a[1][0][1] == 1 else f"({text})"
+
+
+def _mul(a: Form, b: Form) -> Optional[Form]:
+    if not a[1]:
+        return _scale(b, a[0])
+    if not b[1]:
+        return _scale(a, b[0])
+    least_a, least_b = _least(a), _least(b)
+    if least_a is None or least_b is None or least_a < 1 or least_b < 1:
+        return None
+    left, right = sorted((_wrap(a), _wrap(b)))
+    return 0, ((f"{left}*{right}", 1, least_a * least_b),)
+
+
+def _floordiv(a: Form, b: Form) -> Optional[Form]:
+    if b[1] or b[0] <= 0:
+        return None
+    k = b[0]
+    if a[0] % k == 0 and all(c % k == 0 for _, c, _ in a[1]):
+        return a[0] // k, tuple((atom, c // k, least) for atom, c, least in a[1])
+    least = _least(a)
+    if least is None or least < 0:
+        return None
+    return 0, ((f"{_wrap(a)}//{k}", 1, least // k),)
+
+
+def _sub(a: Optional[Form], b: Optional[Form]) -> Optional[Form]:
+    if a is None or b is None:
+        return None
+    return _add(a, b, -1)
+
+
+def _text(a: Form) -> str:
+    parts: list[str] = []
+    for atom, c, _ in a[1]:
+        magnitude = abs(c)
+        term = atom if magnitude == 1 else f"{magnitude}*{atom}"
+        parts.append(term if not parts and c > 0 else f"{'+' if c > 0 else '-'} {term}" if parts else f"-{term}")
+    if a[0] or not parts:
+        parts.append(str(a[0]) if not parts else f"{'+' if a[0] > 0 else '-'} {abs(a[0])}")
+    return " ".join(parts)
+
+
+def _from_form(a: Optional[Form]) -> Dim:
+    """The Dim of a form; unknown past the bounds on numbers, terms and atom text."""
+    if a is None:
+        return UNKNOWN
+    const, terms = a
+    if not terms:
+        return bounded(const)
+    if (len(terms) > _MAX_TERMS or abs(const) > SIZE_BOUND
+            or any(abs(c) > SIZE_BOUND or len(atom) > _MAX_ATOM for atom, c, _ in terms)):
+        return UNKNOWN
+    return Dim(symbol=_text(a), terms=terms, offset=const)
 
 
 def as_dim(d: DimLike) -> Dim:

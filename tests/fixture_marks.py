@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIX = FIXTURES / "fix"  # before/after pairs of --fix (tests/test_fix.py): findings, but no marks
 _MARK = re.compile(r"#\s*expect:\s*(?P<codes>RNN\d{3}(?:\s*,\s*RNN\d{3})*)")
 
 
@@ -20,4 +21,5 @@ def expected_marks(path: Path) -> set[tuple[int, str]]:
 
 
 def fixture_files() -> list[Path]:
-    return sorted(p for p in FIXTURES.rglob("*.py"))
+    """The marked fixtures: every program under fixtures/ but the before/after pairs of --fix."""
+    return sorted(p for p in FIXTURES.rglob("*.py") if FIX not in p.parents)

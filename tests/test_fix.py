@@ -1,4 +1,4 @@
-"""`--fix` and `--diff`: each fix against its before/after fixture (fixtures_fix/x.py and
+"""`--fix` and `--diff`: each fix against its before/after fixture (fixtures/fix/x.py and
 x.py.fixed), proven right by torch, idempotent, and never made when it is not provable."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rnnlint.static.engine import lint_file, lint_source
 from rnnlint.static.fix import FIXABLE, apply_fixes, find_fixes, fix_file
 from rnnlint.static.notebook import SUFFIX, read
 
-BEFORE_AFTER = Path(__file__).resolve().parent.parent / "fixtures_fix"
+BEFORE_AFTER = Path(__file__).resolve().parent.parent / "fixtures" / "fix"
 CASES = sorted(p for p in BEFORE_AFTER.iterdir() if p.suffix != ".fixed")
 
 

@@ -16,8 +16,8 @@ from cli_support import invoke, write_project
 from fixture_marks import FIXTURES
 from rnnlint.config import Config
 from rnnlint.static import runner
-from rnnlint.static.engine import lint_file
-from rnnlint.static.notebook import lint_notebook, read, to_python
+from rnnlint.static.engine import lint_file, lint_notebook
+from rnnlint.static.notebook import read, to_python
 
 NOTEBOOKS = sorted((FIXTURES / "notebooks").glob("*.ipynb"))
 _MARK = re.compile(r"#\s*expect:\s*(?P<codes>RNN\d{3}(?:\s*,\s*RNN\d{3})*)")

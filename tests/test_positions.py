@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from rnnlint.static.positions import LinePositions, line_numbers
+from rnnlint.static.analysis.positions import LinePositions, line_numbers
 from rnnlint.static.prefilter import source_lines
 
 ROOT = Path(__file__).resolve().parent.parent

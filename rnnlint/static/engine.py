@@ -1,57 +1,24 @@
 """Lint one file: read -> decode -> parse -> analyze -> suppress. Never raises for bad input.
 
 A file that cannot be read, decoded or parsed gets exactly one RNN000 finding; the caller
-goes on with the other files.
+goes on with the other files. A notebook's code cells are linted as one program (`notebook`
+knows the format), and the files a module imports are read by `project`.
 """
 
 from __future__ import annotations
 
-import ast
 import errno
-import io
 import os
 import stat
-import tokenize
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
 from ..diagnostic import Diagnostic
+from .notebook import Cell, NotebookError, read, to_cells
+from .parsing import decode, parse_ast
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
-
-
-@dataclass
-class FileResult:
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    error: Optional[str] = None  # an internal error (a bug in rnnlint), reported with exit code 2
-
-
-def syntax_error(path: str, row: int, column: int, message: str) -> Diagnostic:
-    row, column = max(row, 1), max(column, 1)
-    return Diagnostic(path, row, column, row, column + 1, "RNN000", f"cannot parse the file: {message}", "error",
-                      expected="valid Python", actual=message, hint="fix the syntax error; nothing else was checked")
-
-
-def decode(data: bytes) -> str:
-    """Decode as Python does (PEP 263 cookie, BOM, UTF-8 default). Raises SyntaxError or
-    UnicodeDecodeError (a ValueError) when the bytes are not a Python source."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
-
-
-def parse_ast(source: str, path: str) -> Union[ast.Module, Diagnostic]:
-    """The stdlib parser first: it is fast, bounds nesting depth, and gives CPython's message."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:  # includes IndentationError and TabError
-        return syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)
-    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:  # e.g. a NUL byte, absurd nesting
-        return syntax_error(path, 1, 1, str(exc) or type(exc).__name__)
+from .result import FileResult, syntax_error
 
 
 def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Diagnostic]:
@@ -93,8 +60,6 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
     if (real or Path(path)).suffix == ".ipynb":
-        from .notebook import lint_notebook
-
         return lint_notebook(data, path, real)
     if not may_matter(data, real):
         return FileResult(path)
@@ -113,6 +78,33 @@ def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileRes
         return FileResult(path, [], error=f"{path}: analysis gave up (nesting too deep)")
     except Exception as exc:  # a bug in rnnlint must not lose the other files
         return FileResult(path, [], error=f"{path}: internal error: {type(exc).__name__}: {exc}")
+
+
+def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
+    """Findings with `cell` set and rows counted inside the cell; one RNN000 for a file that
+    is not a notebook, one for each cell that is not Python."""
+    try:
+        notebook = read(data)
+    except NotebookError as exc:
+        if not may_matter(data, real):  # like a .py file: one that cannot matter is not reported
+            return FileResult(path)
+        bad = syntax_error(path, exc.row, exc.column, str(exc))
+        return FileResult(path, [replace(bad, hint="fix the notebook file; nothing in it was checked")])
+    if not notebook.is_python or not may_matter(notebook.program(blank_errors=False).encode("utf-8"), real):
+        return FileResult(path)
+    found = [_cell_syntax_error(path, cell) for cell in notebook.cells if cell.error is not None]
+    result = lint_guarded(notebook.program(), path, real)
+    rows = notebook.rows()
+    result.diagnostics = found + [to_cells(d, rows) if d.path == path else d for d in result.diagnostics]
+    return result
+
+
+def _cell_syntax_error(path: str, cell: Cell) -> Diagnostic:
+    error = cell.error
+    assert error is not None
+    bad = syntax_error(path, error.lineno or 1, error.offset or 1, error.msg)
+    return replace(bad, cell=cell.number, message=f"cannot parse cell {cell.number}: {error.msg}",
+                   hint="fix the syntax error; the other cells were checked without this one")
 
 
 def read_source(path: Path) -> bytes:

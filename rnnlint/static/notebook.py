@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 from ..diagnostic import Diagnostic
-from .engine import FileResult, lint_guarded, syntax_error
-from .prefilter import may_matter
 
 SUFFIX = ".ipynb"
 # Cell magics whose body is Python run in the kernel: the body is linted, the magic line blanked.
@@ -251,33 +249,6 @@ def _scan(line: str, depth: int, quote: Optional[str]) -> tuple[int, Optional[st
 
 _LINE = re.compile(r"\b(?P<on>on )?line (?P<row>\d+)\b")
 _OTHER_FILE = re.compile(r"\S+\.pyi?,? $")  # "in model.py line 4", "(model.py, line 4)": not ours
-
-
-def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
-    """Findings with `cell` set and rows counted inside the cell; one RNN000 for a file that
-    is not a notebook, one for each cell that is not Python."""
-    try:
-        notebook = read(data)
-    except NotebookError as exc:
-        if not may_matter(data, real):  # like a .py file: one that cannot matter is not reported
-            return FileResult(path)
-        bad = syntax_error(path, exc.row, exc.column, str(exc))
-        return FileResult(path, [replace(bad, hint="fix the notebook file; nothing in it was checked")])
-    if not notebook.is_python or not may_matter(notebook.program(blank_errors=False).encode("utf-8"), real):
-        return FileResult(path)
-    found = [_cell_syntax_error(path, cell) for cell in notebook.cells if cell.error is not None]
-    result = lint_guarded(notebook.program(), path, real)
-    rows = notebook.rows()
-    result.diagnostics = found + [to_cells(d, rows) if d.path == path else d for d in result.diagnostics]
-    return result
-
-
-def _cell_syntax_error(path: str, cell: Cell) -> Diagnostic:
-    error = cell.error
-    assert error is not None
-    bad = syntax_error(path, error.lineno or 1, error.offset or 1, error.msg)
-    return replace(bad, cell=cell.number, message=f"cannot parse cell {cell.number}: {error.msg}",
-                   hint="fix the syntax error; the other cells were checked without this one")
 
 
 def to_cells(d: Diagnostic, rows: Sequence[tuple[int, int]]) -> Diagnostic:

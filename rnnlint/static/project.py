@@ -12,7 +12,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .interpreter import ModuleInfo
+from .analysis.source import ModuleInfo
 from .prefilter import import_roots
 
 MAX_BYTES = 2_000_000
@@ -23,7 +23,7 @@ _DATACLASS = re.compile(rb"^[ \t]*@(?:dataclasses\.)?dataclass\b", re.MULTILINE)
 @lru_cache(maxsize=32)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
-        from .engine import decode, parse_ast
+        from .parsing import decode, parse_ast
         from .prefilter import DEFS, mentions_rnn, reduced_source, relevance
 
         data = Path(real).read_bytes()

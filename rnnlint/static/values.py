@@ -6,14 +6,11 @@ Anything the analysis cannot evaluate is TOP (unknown); unknown values never pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import libcst as cst
 
 from ..contract import Dim, RNNSpec, Shape, UNKNOWN
-
-if TYPE_CHECKING:
-    from .interpreter import Env
 
 
 class Lazy:
@@ -36,6 +33,25 @@ class Lazy:
 
     def __repr__(self) -> str:
         return repr(str(self))
+
+
+# A joined origin ("hidden=8 (line 3), layers=2 (line 4)") is cut at this length: sizes
+# combined line after line (`h = h + h`) must not double their text each time.
+_ORIGIN_TEXT = 240
+
+
+def join_origins(left: Optional[object], right: Optional[object]) -> Optional[object]:
+    """Where a size computed from two others came from, shown on demand and bounded."""
+    if left is None or left is right:
+        return right if left is None else left
+    if right is None:
+        return left
+
+    def text() -> str:
+        a, b = str(left), str(right)
+        joined = a if a == b else f"{a}, {b}"
+        return joined if len(joined) <= _ORIGIN_TEXT else joined[:_ORIGIN_TEXT - 3] + "..."
+    return Lazy(text)
 
 
 class Value:
@@ -259,3 +275,30 @@ def join_shapes(a: Optional[Shape], b: Optional[Shape]) -> Optional[Shape]:
     if a.rank_known and b.rank_known and len(a.dims) == len(b.dims):
         return Shape(tuple(x if x.same(y) else UNKNOWN for x, y in zip(a.dims, b.dims)))
     return None
+
+
+class Env:
+    """A scope: names to values, falling back to the enclosing (module) scope."""
+
+    def __init__(self, parent: Optional["Env"] = None, vars: Optional[dict[str, Value]] = None) -> None:
+        self.vars: dict[str, Value] = dict(vars or {})
+        self.parent = parent
+        self.outer: set[str] = set()  # names declared `global` or `nonlocal` here
+
+    def lookup(self, name: str) -> Optional[Value]:
+        env: Optional[Env] = self
+        while env is not None:
+            if name in env.vars:
+                return env.vars[name]
+            env = env.parent
+        return None
+
+    def copy(self) -> "Env":
+        env = Env(self.parent, self.vars)
+        env.outer = self.outer
+        return env
+
+    def absorb(self, a: "Env", b: "Env") -> None:
+        """Set self to the join of two branch environments."""
+        names = set(a.vars) | set(b.vars)
+        self.vars = {n: join(a.vars.get(n, TOP), b.vars.get(n, TOP)) for n in names}

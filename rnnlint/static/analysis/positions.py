@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from .prefilter import source_lines
+from ..prefilter import source_lines
 
 _TRY_STAR = tuple(t for t in (getattr(ast, "TryStar", None),) if t is not None)
 _AST_MATCH = getattr(ast, "Match", None)

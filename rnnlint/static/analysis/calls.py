@@ -1,0 +1,208 @@
+"""Calls: evaluating the arguments, then dispatching on the callee: a function, a class, a
+bound method, an instance, an argparse parser, a dict/list method, or a torch name looked
+up in `semantics`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Union
+
+import libcst as cst
+
+from ...contract import Dim, UNKNOWN, bounded
+from ..semantics.calls import CALLS
+from ..semantics.context import CallArgs
+from ..semantics.layers import LAYER_CALLS
+from ..semantics.names import canonical, rnn_kind
+from ..semantics.tensors import TENSOR_METHODS
+from ..values import (
+    TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
+    RNNModuleV, SeqV, TensorV, Value,
+)
+
+
+# methods that change a dict or list in place
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+                       "sort", "reverse", "__setitem__", "__delitem__"})
+
+
+class CallsMixin:
+    """How the `Interpreter` applies a callee to evaluated arguments."""
+
+    def eval_Call(self, node: cst.Call, env: Env) -> Value:
+        func = self.eval(node.func, env)
+        call = self.call_args(node, env)
+        result = self.apply(func, call, node)
+        if isinstance(func, BoundV) and isinstance(func.receiver, (DictV, SeqV)) and func.func in _MUTATORS \
+                and isinstance(node.func, cst.Attribute):
+            self.mutate(func.receiver, func.func, call, node.func.value, env)
+        return result
+
+    def mutate(self, container: Union[DictV, SeqV], method: str, call: CallArgs, target: cst.BaseExpression,
+               env: Env) -> None:
+        """`cfg.update(embed=24)` and `sizes.append(10)` are followed; any other change in place
+        (`pop`, `sort`, an update from an unknown dict) leaves the container unknown."""
+        if isinstance(container, DictV) and method == "update" and not call.star and len(call.args) <= 1:
+            other = call.pos(0) if call.args else DictV({})
+            if isinstance(other, DictV):
+                for key, value in [*other.items.items(), *((k, v) for k, (v, _) in call.kwargs.items())]:
+                    self.set_item(container, key, value)
+                return
+        if isinstance(container, SeqV) and container.kind == "list" and not call.star and not call.kwargs:
+            if method == "append" and len(call.args) == 1:
+                self.rebind(target, SeqV(container.items + (call.pos(0),), "list"), env)
+                return
+            if method == "extend" and len(call.args) == 1 and isinstance(call.pos(0), SeqV):
+                self.rebind(target, SeqV(container.items + call.pos(0).items, "list"), env)  # type: ignore[union-attr]
+                return
+        self.rebind(target, TOP, env)
+
+    def call_args(self, node: cst.Call, env: Env) -> CallArgs:
+        args: list[tuple[Value, cst.Arg]] = []
+        kwargs: dict[str, tuple[Value, cst.Arg]] = {}
+        star = False
+        for arg in node.args:
+            value = self.eval(arg.value, env)
+            if arg.star:
+                if arg.star == "*" and isinstance(value, SeqV) and not kwargs:
+                    args.extend((v, arg) for v in value.items)
+                elif arg.star == "**" and isinstance(value, DictV) and all(isinstance(k, str) for k in value.items):
+                    kwargs.update({k: (v, arg) for k, v in value.items.items()})  # type: ignore[misc]
+                else:
+                    star = True
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = (value, arg)
+            else:
+                args.append((value, arg))
+        return CallArgs(node, args, kwargs, star)
+
+    def apply(self, func: Value, call: CallArgs, node: cst.Call) -> Value:
+        if isinstance(func, RefV):
+            return self.call_ref(func.qualname, call)
+        if isinstance(func, ClassV):
+            return self.instantiate(func, call)
+        if isinstance(func, FunctionV):
+            return self.call_function(func, call)
+        if isinstance(func, BoundV):
+            return self.call_bound(func, call)
+        if isinstance(func, RNNModuleV):
+            return self.call_rnn(func.spec, func.label or "the RNN", func.line, call)
+        if isinstance(func, LayerV):
+            handler = LAYER_CALLS.get(func.kind)
+            return handler(self, func, call) if handler else TOP
+        if isinstance(func, InstanceV):
+            return self.call_instance(func, call)
+        return TOP
+
+    def call_instance(self, inst: InstanceV, call: CallArgs) -> Value:
+        fwd = self.find_method(inst.cls, "forward")
+        if fwd is not None:
+            return self.call_function(fwd, call, receiver=inst)
+        if inst.rnn_spec is not None:
+            return self.call_rnn(inst.rnn_spec, inst.label, inst.line, call)
+        call_m = self.find_method(inst.cls, "__call__")
+        if call_m is not None:
+            return self.call_function(call_m, call, receiver=inst)
+        return TOP
+
+    def call_bound(self, bound: BoundV, call: CallArgs) -> Value:
+        recv = bound.receiver
+        if isinstance(bound.func, FunctionV):
+            return self.call_function(bound.func, call, receiver=recv)
+        name = bound.func
+        if name == "self":
+            return recv
+        if name == "parameters":
+            return LoaderV(TensorV(None, "a parameter"))  # `next(self.parameters())` is some weight
+        if name.startswith("rnn_init:") and isinstance(recv, InstanceV):
+            module = self.build_rnn(name.split(":")[1], call, recv.label)
+            if isinstance(module, RNNModuleV):
+                recv.rnn_spec = module.spec
+            return Const(None)
+        if name == "rnn_forward" and isinstance(recv, InstanceV) and recv.rnn_spec is not None:
+            return self.call_rnn(recv.rnn_spec, recv.label, recv.line, call)
+        if isinstance(recv, TensorV):
+            handler = TENSOR_METHODS.get(name)
+            if handler is None:
+                return TOP
+            return handler(self, replace(call, receiver=recv))
+        if isinstance(recv, DictV):
+            if name == "get":
+                key = call.pos(0)
+                k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
+                if k in recv.items:
+                    return recv.items[k]
+                return call.pos(1) if len(call.args) > 1 else Const(None) if k is not None else TOP
+            return TOP
+        if isinstance(recv, ParserV):
+            return self.parser_method(recv, name, call)
+        return TOP
+
+    def parser_method(self, parser: ParserV, name: str, call: CallArgs) -> Value:
+        if name in ("add_argument",):
+            flags = [v.value for v, _ in call.args if isinstance(v, Const) and isinstance(v.value, str)]
+            dest = call.get("dest")
+            long = next((f for f in flags if f.startswith("--")), flags[0] if flags else None)
+            key = dest.value if isinstance(dest, Const) and isinstance(dest.value, str) else \
+                long.lstrip("-").replace("-", "_") if long else None
+            if key is None:
+                return TOP
+            default = call.kwargs.get("default", (Const(None), None))[0]
+            action = call.get("action")
+            if isinstance(action, Const) and action.value == "store_true" and "default" not in call.kwargs:
+                default = Const(False)
+            # a value set on the command line can be anything: only the default is known, and
+            # only while nothing else could change it (no `required=True`, no `choices`)
+            if "required" in call.kwargs:
+                default = TOP
+            parser.attrs[key] = default
+            return TOP
+        if name in ("parse_args", "parse_known_args"):
+            ns = NamespaceV(dict(parser.attrs))
+            return ns if name == "parse_args" else SeqV((ns, TOP))
+        if name in ("add_argument_group", "add_mutually_exclusive_group"):
+            return parser
+        return TOP
+
+    def call_ref(self, qualname: str, call: CallArgs) -> Value:
+        name = canonical(qualname)
+        kind = rnn_kind(name)
+        if kind is not None:
+            return self.build_rnn(kind, call, "")
+        handler = CALLS.get(name)
+        if handler is not None:
+            return handler(self, call)
+        if name in ("argparse.ArgumentParser",):
+            return ParserV({})
+        if name == "builtins.super":
+            return self.super_value()
+        if name == "builtins.len":
+            arg = call.pos(0)
+            if isinstance(arg, SeqV):
+                return IntV(Dim(len(arg.items)))
+            if isinstance(arg, TensorV) and arg.shape is not None and arg.shape.rank_known and arg.shape.dims:
+                return IntV(arg.shape.dims[0])
+            return IntV(UNKNOWN)
+        if name == "builtins.int":
+            arg = call.pos(0)
+            if isinstance(arg, IntV):
+                return arg
+            if isinstance(arg, Const) and isinstance(arg.value, (float, bool)) and math.isfinite(arg.value):
+                return IntV(bounded(int(arg.value)))
+            return IntV(UNKNOWN)
+        if name in ("builtins.tuple", "builtins.list"):
+            arg = call.pos(0)
+            return arg if isinstance(arg, SeqV) else TOP
+        if name == "builtins.next":
+            arg = call.pos(0)
+            return arg.element if isinstance(arg, LoaderV) else TOP
+        if name in ("builtins.enumerate",):
+            return BoundV(call.pos(0), "enumerate")
+        if name in ("builtins.dict",):
+            return DictV({k: v for k, (v, _) in call.kwargs.items()}) if not call.args and not call.star else TOP
+        if name in ("builtins.isinstance", "builtins.hasattr", "builtins.getattr", "builtins.print"):
+            return TOP
+        if name in ("types.SimpleNamespace", "argparse.Namespace"):
+            return NamespaceV({k: v for k, (v, _) in call.kwargs.items()}) if not call.star else TOP
+        return TOP

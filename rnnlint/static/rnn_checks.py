@@ -1,0 +1,293 @@
+"""Where the analysis meets the contract: an RNN value built from its constructor, a call
+judged against it, an index into its output or h_n, a layout handed to packing; findings
+recorded with their position and the chain of calls that reached them. The only place of
+the static analysis that speaks in rule codes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import libcst as cst
+
+from .. import contract
+from ..contract import Dim, RNNSpec, Shape, StatePair, UNKNOWN, UNKNOWN_HIDDEN, Violation
+from ..diagnostic import Diagnostic
+from .. import rules
+from .analysis.source import Where, code_of
+from .semantics.context import CallArgs
+from .semantics.names import rnn_kind
+from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
+
+
+# a class read with its defaults because nothing here builds it: how many layers and how much
+# dropout it gets is its callers' choice (another file may pass num_layers=2), so a dropout
+# that only a default num_layers makes useless is not reported
+_CALLERS_CHOICE = frozenset({"RNN011"})
+
+
+class RNNChecksMixin:
+    """What the `Interpreter` does at an RNN event."""
+
+    def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
+                         where: Optional[Where] = None, facts: tuple[str, ...] = ()) -> None:
+        if self.assumed and v.code in _CALLERS_CHOICE:
+            return
+        info, top, line = where or self.here()
+        pos = info.position(node, top, line)
+        if pos is None:
+            return
+        rule = rules.BY_CODE[v.code]
+        severity = v.severity or rule.severity
+        message = f"{rule.name}: {v.render(label)}"
+        if info is not self.main:
+            # code of an imported module, run with this file's values: report it at this file's
+            # call that led there (the imported file's own run reports what it proves alone)
+            site = next(((s, t, l) for s, (m, t, l) in reversed(self.call_sites) if m is self.main), None)
+            if site is None:
+                return
+            message = f"{rule.name}: in {info.path} line {pos.start.line}, {v.render(label)}"
+            info, pos = self.main, self.main.position(*site)
+            if pos is None:
+                return
+        key = (info.path, pos.start.line, pos.start.column, v.code)
+        if key in self.findings:
+            return
+        self.findings[key] = Diagnostic(
+            info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code, message,
+            severity, v.expected, v.actual, v.hint, explain=facts + self.call_chain())
+
+    def call_chain(self) -> tuple[str, ...]:
+        """How the analysis reached the finding: each call on the way, outermost first."""
+        chain = []
+        for node, (module, top, line) in self.call_sites:
+            pos = module.position(node, top, line)
+            if pos is not None:
+                code = code_of(node)
+                code = code if len(code) <= 60 else code[:57] + "..."
+                chain.append(f"reached through {code} ({module.path}, line {pos.start.line})")
+        return tuple(chain)
+
+    def resolve_direction_pairs(self, parts: list[Value]) -> None:
+        """`torch.cat((h_n[-2], h_n[-1]), 1)` is the right summary: drop the pending RNN008
+        findings of rows that form the last layer's forward/backward pair."""
+        rows = [p for p in parts if isinstance(p, TensorV) and p.role == "state_row" and p.row is not None]
+        for p in rows:
+            spec = p.rnn.spec if p.rnn else None
+            if spec is None or spec.num_layers.value is None:
+                continue
+            total = spec.num_layers.value * 2
+            mine = {r.row % total for r in rows if r.rnn == p.rnn and r.row is not None and -total <= r.row < total}
+            if {total - 2, total - 1} <= mine and p.row_node is not None:
+                self.pending.pop(id(p.row_node), None)
+
+    def rnn_base(self, cls: ClassV) -> Optional[str]:
+        for c in self.mro(cls):
+            if isinstance(c, RefV) and rnn_kind(c.qualname):
+                return rnn_kind(c.qualname)
+        return None
+
+    def rnn_attr(self, spec: RNNSpec, name: str) -> Value:
+        if name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            return IntV(getattr(spec, name))
+        if name in ("bidirectional", "batch_first"):
+            flag = getattr(spec, name)
+            return Const(flag) if flag is not None else TOP
+        return TOP
+
+    def check_index(self, t: TensorV, items: list[object], node: cst.Subscript) -> None:
+        if t.rnn is None or t.role != "out":
+            if t.rnn is not None and t.role in ("h_n",) and items and isinstance(items[0], int):
+                rest = items[1:]
+                if all(i == "full" for i in rest):
+                    v = contract.check_state_row(t.rnn.spec, items[0])
+                    if v is not None:
+                        self.pending[id(node)] = (node, v, t.rnn.label, self.here(),
+                                                  self.output_facts(t) + self.call_chain())
+            return
+        spec = t.rnn.spec
+        if t.layout is not None:
+            spec = replace(spec, batch_first=t.layout == "batch")
+        rank = t.shape.rank if t.shape is not None else None
+        plain = [i for i in items if i not in ("none", "ellipsis")]
+        if rank is None and len(plain) >= 2 and not (len(plain) == 2 and spec.batch_first):
+            rank = 3  # an RNN output indexed on two axes and more is the batched, 3-D one
+        v = contract.check_output_index(spec, "out", [i if i is not None else "?" for i in items], rank)  # type: ignore[misc]
+        if v is not None:
+            self.report_violation(node, v, t.rnn.label, facts=self.output_facts(t, spec))
+
+    def build_rnn(self, kind: str, call: CallArgs, label: str) -> Value:
+        """An RNN constructor call: RNN010/RNN011 on its arguments, and the module's spec.
+        With *args/**kwargs, anything not given explicitly may be set: it is unknown."""
+        line = self.line_of(call.node)
+        names = contract.positional_names(kind)
+        values: dict[str, Value] = dict(zip(names, [v for v, _ in call.args]))
+        values.update({k: v for k, (v, _) in call.kwargs.items()})
+        bound = contract.bind_constructor(kind, [self.python_value(v) for v, _ in call.args],
+                                          {k: self.python_value(v) for k, (v, _) in call.kwargs.items()})
+        rejected: set[str] = set()  # arguments torch raises on: nothing downstream is derived from them
+        if not call.star:
+            nodes: dict[str, cst.CSTNode] = dict(zip(names, [a for _, a in call.args]))
+            nodes.update({k: a for k, (_, a) in call.kwargs.items()})
+            for v in contract.check_constructor(kind, bound, len(call.args)):
+                self.report_violation(nodes.get(v.subject, call.node), v, label or f"nn.{kind}")
+                if v.raises:
+                    rejected.add(v.subject)
+        dims: dict[str, Dim] = {}
+        for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            v = values.get(name)
+            if name in rejected:
+                dims[name] = UNKNOWN
+            elif isinstance(v, IntV) and v.dim.value is not None:
+                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}"))
+            elif isinstance(v, IntV):
+                dims[name] = v.dim
+            elif v is not None or call.star:
+                dims[name] = UNKNOWN
+        spec = contract.spec_from_arguments(kind, bound, dims)
+        if call.star:
+            spec = replace(spec, bidirectional=spec.bidirectional if "bidirectional" in call.kwargs else None,
+                           batch_first=spec.batch_first if "batch_first" in call.kwargs else None)
+        return RNNModuleV(spec, label, line)
+
+    def python_value(self, v: Value) -> object:
+        if isinstance(v, IntV):
+            return v.dim.value if v.dim.value is not None else contract.UNKNOWN_ARG
+        if isinstance(v, Const):
+            return v.value
+        return contract.UNKNOWN_ARG
+
+    def call_rnn(self, spec: RNNSpec, label: str, line: int, call: CallArgs) -> Value:
+        x = call.get("input", 0)
+        hx_value = call.get("hx", 1, Const(None))
+        if call.star and len(call.args) < 2 and "hx" not in call.kwargs:
+            hx_value = TOP
+        shape = x.shape if isinstance(x, TensorV) else None
+        packed = isinstance(x, TensorV) and x.packed
+        hx = self.hidden_arg(hx_value)
+        from_rnn = isinstance(x, TensorV) and x.rnn is not None
+        violations = contract.check_call(spec, shape, hx, packed=packed, input_from_rnn=from_rnn)
+        if not violations and shape is not None and not packed and not spec.is_cell:
+            layout = self.layout_violation(spec, x)  # type: ignore[arg-type]
+            if layout is not None:
+                violations.append(layout)
+        name = f"{label} ({spec.describe()}, line {line})"
+        for v in violations:
+            self.report_violation(call.node, v, name, facts=self.call_facts(spec, label, line, shape, hx))
+        ref = RNNModuleV(spec, label, line).ref()
+        if shape is None or not isinstance(x, TensorV):
+            shape = Shape((spec.input_size,), rank_known=False)
+        out_shape, h_shape, c_shape = contract.output_shapes(spec, shape, packed=packed)
+        at = self.line_of(call.node)
+        origin = Lazy(lambda: f"output of {label} on line {at}")
+        if spec.is_cell:
+            h = TensorV(h_shape, origin, rnn=ref, role="cell_h")
+            if spec.is_lstm:
+                return SeqV((h, TensorV(c_shape, origin, rnn=ref, role="cell_c")))
+            return h
+        layout = None if spec.batch_first is None else ("batch" if spec.batch_first else "time")
+        out = TensorV(out_shape, origin, rnn=ref, role="out", layout=layout, packed=packed)
+        h_n = TensorV(h_shape, origin, rnn=ref, role="h_n")
+        if spec.is_lstm:
+            return SeqV((out, SeqV((h_n, TensorV(c_shape, origin, rnn=ref, role="c_n")))))
+        return SeqV((out, h_n))
+
+    def output_facts(self, t: TensorV, spec: Optional[RNNSpec] = None) -> tuple[str, ...]:
+        """The facts a finding on an RNN's output rests on."""
+        assert t.rnn is not None
+        spec = spec or t.rnn.spec
+        facts = [f"{t.rnn.label} is nn.{t.rnn.spec.describe()}, built on line {t.rnn.line}"]
+        if t.role == "out" and spec.batch_first is not None:
+            facts.append("its output is laid out " + ("(batch, seq_len, features)" if spec.batch_first
+                                                       else "(seq_len, batch, features)"))
+        if t.shape is not None:
+            facts.append(f"the indexed value has shape {t.shape}: {t.origin}")
+        return tuple(facts)
+
+    def call_facts(self, spec: RNNSpec, label: str, line: object, x: Optional[Shape],
+                   hx: contract.Hidden) -> tuple[str, ...]:
+        """The facts an RNN-call finding rests on, each with where it came from."""
+        facts = [f"{label} is nn.{spec.describe()}, built on line {line}"]
+        for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            dim = getattr(spec, name)
+            if dim.origin is not None:
+                facts.append(f"{name}={dim}: {dim.origin}")
+        if x is not None:
+            facts.append(f"input shape {x}" + (f": {x.origin}" if x.origin else ""))
+        states = hx.items if isinstance(hx, StatePair) else (hx,) if isinstance(hx, Shape) else ()
+        for state in states:
+            if state is not None:
+                facts.append(f"hidden state shape {state}" + (f": {state.origin}" if state.origin else ""))
+        return tuple(facts)
+
+    def hidden_arg(self, value: Value) -> contract.Hidden:
+        if isinstance(value, Const) and value.value is None:
+            return None
+        if isinstance(value, TensorV):
+            return value.shape if value.shape is not None else UNKNOWN_HIDDEN
+        if isinstance(value, SeqV):
+            items = tuple(v.shape if isinstance(v, TensorV) else None for v in value.items)
+            return StatePair(items, value.kind)
+        return UNKNOWN_HIDDEN
+
+    def layout_violation(self, spec: RNNSpec, x: TensorV) -> Optional[Violation]:
+        """RNN004: the input's axis roles contradict the module's batch_first."""
+        if x.shape is None or x.shape.rank != 3 or spec.batch_first is None:
+            return None
+        first, second = x.shape.dims[0].role, x.shape.dims[1].role
+        if x.role == "out" and x.layout is not None:
+            first, second = ("batch", "time") if x.layout == "batch" else ("time", "batch")
+        roles = (first, second)
+        want = ("batch", "time") if spec.batch_first else ("time", "batch")
+        flipped = (want[1], want[0])
+        if roles == want or first == second:
+            return None
+        if roles[0] == flipped[0] or roles[1] == flipped[1]:
+            got = "batch-major (batch, seq_len, features)" if "batch" == roles[0] or "time" == roles[1] else \
+                "time-major (seq_len, batch, features)"
+            expected = "(batch, seq_len, input_size) for batch_first=True" if spec.batch_first else \
+                "(seq_len, batch, input_size) for batch_first=False"
+            fix = "pass batch_first=True to the module" if not spec.batch_first else \
+                "transpose the input with x.transpose(0, 1), or build it batch-major"
+            return Violation("RNN004", "input", expected,
+                             f"the input {x.shape.described()} is {got}; torch swaps time and batch silently", fix,
+                             raises=False)
+        return None
+
+    def check_feature_consumer(self, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None:
+        """RNN009 when a layer's expected feature size disagrees with the RNN output it receives."""
+        x = call.pos(0)
+        if not isinstance(x, TensorV) or x.rnn is None or x.shape is None or not x.shape.last.differs(expected):
+            return
+        ref, feat = x.rnn, x.shape.last
+        if x.role == "state_row":
+            received = f"one row of the final state h_n of {ref.label} ({ref.spec.describe()}, line {ref.line}), " \
+                       f"with {feat} features"
+            hint = (f"join both directions with torch.cat((h_n[-2], h_n[-1]), dim=1), or size the layer {feat}"
+                    if ref.spec.bidirectional else f"size the layer {feat}")
+        else:
+            both = " (2 directions x hidden_size)" if ref.spec.bidirectional else ""
+            received = f"the output of {ref.label} ({ref.spec.describe()}, line {ref.line}), " \
+                       f"whose feature size is {feat}{both}"
+            hint = f"size the layer with the RNN's output size {feat}" + (
+                " (num_directions * hidden_size)" if ref.spec.bidirectional else "")
+        self.report_violation(call.node, Violation("RNN009", "input", f"{what}={expected.described()}",
+                                                   f"it receives {received}", hint), layer.label or "the layer")
+
+    def check_packing_layout(self, node: cst.Call, x: TensorV, batch_first: bool, func: str) -> None:
+        if x.shape is None or x.shape.rank_known is False or len(x.shape.dims) < 2:
+            return
+        first, second = x.shape.dims[0].role, x.shape.dims[1].role
+        if x.role == "out" and x.layout is not None:
+            first, second = ("batch", "time") if x.layout == "batch" else ("time", "batch")
+        if first == second:
+            return
+        is_batch_major = first == "batch" or second == "time"
+        is_time_major = first == "time" or second == "batch"
+        if batch_first and is_time_major and not is_batch_major or not batch_first and is_batch_major and \
+                not is_time_major:
+            layout = "batch-major" if is_batch_major else "time-major"
+            self.report_violation(node, Violation(
+                "RNN004", "input", f"{'(batch, seq_len, ...)' if batch_first else '(seq_len, batch, ...)'} data for "
+                f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
+                f"pass batch_first={not batch_first} to {func}", raises=False), func)

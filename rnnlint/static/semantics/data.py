@@ -1,0 +1,114 @@
+"""Packing (`pack_padded_sequence` and its kin) and data (`TensorDataset`, `DataLoader`): what
+reaches an RNN as a batch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ...contract import Dim, Shape, UNKNOWN
+from ..values import TOP, Const, IntV, LoaderV, SeqV, TensorV, Value, dim_of
+from .context import CallArgs, Context
+
+
+# --------------------------------------------------------------------------- packing and data
+
+
+def pack_padded(it: Context, call: CallArgs) -> Value:
+    x = call.get("input", 0)
+    bf = call.get("batch_first", 2, Const(False))
+    if not isinstance(x, TensorV):
+        return TensorV(None, packed=True)
+    flag = bf.value if isinstance(bf, Const) and isinstance(bf.value, bool) else None
+    if x.shape is None or not x.shape.rank_known or flag is None:
+        return TensorV(None, x.origin, packed=True)
+    dims = x.shape.dims
+    if len(dims) >= 2:
+        it.check_packing_layout(call.node, x, flag, "pack_padded_sequence")
+        if not flag:
+            dims = (dims[1], dims[0]) + dims[2:]
+    return TensorV(Shape(dims, True, x.origin), x.origin, packed=True, dtype=x.dtype)
+
+
+def pad_packed(it: Context, call: CallArgs) -> Value:
+    p = call.get("sequence", 0)
+    bf = call.get("batch_first", 1, Const(False))
+    flag = bf.value if isinstance(bf, Const) and isinstance(bf.value, bool) else None
+    if not isinstance(p, TensorV) or flag is None:
+        return SeqV((TOP, TOP))
+    shape = p.shape
+    if shape is not None and shape.rank_known and len(shape.dims) >= 2:
+        dims = shape.dims
+        dims = (dims[0].with_role("batch"), dims[1].with_role("time")) + dims[2:]
+        if not flag:
+            dims = (dims[1], dims[0]) + dims[2:]
+        shape = Shape(dims, True, shape.origin)
+    padded = replace(p, shape=shape, packed=False, layout="batch" if flag else "time")
+    lengths = TensorV(Shape((shape.dims[0 if flag else 1],)) if shape is not None and shape.rank_known else None)
+    return SeqV((padded, lengths))
+
+
+def pad_sequence(it: Context, call: CallArgs) -> Value:
+    seqs = call.get("sequences", 0)
+    bf = call.get("batch_first", 1, Const(False))
+    flag = bf.value if isinstance(bf, Const) and isinstance(bf.value, bool) else None
+    if flag is None:
+        return TOP
+    feat = UNKNOWN
+    batch = UNKNOWN
+    if isinstance(seqs, SeqV):
+        batch = Dim(len(seqs.items))
+        lasts = [s.shape.last for s in seqs.items if isinstance(s, TensorV) and s.shape is not None]
+        if len(lasts) == len(seqs.items) and lasts and all(d.same(lasts[0]) for d in lasts):
+            feat = lasts[0]
+    b, t = batch.with_role("batch"), UNKNOWN.with_role("time")
+    origin = it.describe_call(call.node)
+    dims = (b, t, feat) if flag else (t, b, feat)
+    if feat is UNKNOWN and not isinstance(seqs, SeqV):
+        return TensorV(None, origin)
+    return TensorV(Shape(dims, True, origin), origin)
+
+
+def pack_sequence(it: Context, call: CallArgs) -> Value:
+    seqs = call.get("sequences", 0)
+    feat = UNKNOWN
+    batch = UNKNOWN
+    if isinstance(seqs, SeqV):
+        batch = Dim(len(seqs.items))
+        lasts = [s.shape.last for s in seqs.items if isinstance(s, TensorV) and s.shape is not None]
+        if len(lasts) == len(seqs.items) and lasts and all(d.same(lasts[0]) for d in lasts):
+            feat = lasts[0]
+    return TensorV(Shape((batch, UNKNOWN, feat)), it.describe_call(call.node), packed=True)
+
+
+def tensor_dataset(it: Context, call: CallArgs) -> Value:
+    samples: list[Value] = []
+    for v in call.values():
+        if isinstance(v, TensorV) and v.shape is not None and v.shape.rank_known and v.shape.dims:
+            samples.append(TensorV(Shape(v.shape.dims[1:], True, v.origin), v.origin, dtype=v.dtype))
+        else:
+            samples.append(TOP)
+    return LoaderV(SeqV(tuple(samples)))
+
+
+def data_loader(it: Context, call: CallArgs) -> Value:
+    dataset = call.get("dataset", 0)
+    bs = call.get("batch_size", 1, IntV(Dim(1)))
+    collate = call.get("collate_fn", 6, Const(None))
+    if isinstance(bs, Const) and bs.value is None or call.star or not (isinstance(collate, Const) and
+                                                                        collate.value is None):
+        return LoaderV(TOP)  # a collate_fn (or what cannot be read) makes its own batches
+    sampler = call.get("batch_sampler", 4, Const(None))
+    batch = (dim_of(bs) if isinstance(sampler, Const) and sampler.value is None else UNKNOWN).with_role("batch")
+
+    def batched(v: Value) -> Value:
+        if isinstance(v, TensorV) and v.shape is not None and v.shape.rank_known:
+            return TensorV(Shape((batch,) + v.shape.dims, True, "a DataLoader batch"), "a DataLoader batch",
+                           dtype=v.dtype)
+        if isinstance(v, SeqV):
+            return SeqV(tuple(batched(x) for x in v.items))
+        return TOP
+
+    if isinstance(dataset, LoaderV):
+        return LoaderV(batched(dataset.element))
+    return LoaderV(TOP)
+
