@@ -1,4 +1,4 @@
-"""The `rnnlint` command: `check`, `server`, `rule CODE`, `rules`.
+"""The `rnnlint` command: `check`, `shapes`, `server`, `rule CODE`, `rules`.
 
 Exit codes (rules.md): 0 no findings, 1 findings, 2 usage, configuration or internal error.
 Imports stay lazy so `rnnlint --version` and `rnnlint rules` do not load the analyzer, and no
@@ -146,6 +146,40 @@ def check(
         sys.exit(2)
     failing = [d for d in result.diagnostics if fail_level == "warning" or d.severity == "error"]
     sys.exit(1 if failing and not exit_zero else 0)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How the shapes are printed.")
+def shapes(paths: tuple[str, ...], output_format: str) -> None:
+    """Print each RNN module and call of the files: its configuration, the input, state, output
+    and h_n shapes, and where each number came from."""
+    import json
+
+    from .static.discover import discover
+    from .static.shapes import shapes_of_file
+
+    try:
+        config = load()
+    except ConfigError as exc:
+        raise Fatal(str(exc)) from None
+    found = discover(paths or (".",), config)
+    records, errors = [], list(found.errors)
+    for path, shown in found.files:
+        result = shapes_of_file(path, shown)
+        if isinstance(result, str):
+            errors.append(result)
+        else:
+            records += [r for r in result if r.kind != "tensor"]
+    for error in errors:
+        click.echo(f"rnnlint: error: {error}", err=True)
+    if output_format == "json":
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2))
+    else:
+        for record in records:
+            click.echo("\n".join(record.lines()))
+    sys.exit(2 if errors else 0)
 
 
 @cli.command()

@@ -12,7 +12,7 @@ import os
 import stat
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..diagnostic import Diagnostic
 from .notebook import Cell, NotebookError, read, to_cells
@@ -20,8 +20,12 @@ from .parsing import decode, parse_ast
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
 from .result import FileResult, syntax_error
 
+if TYPE_CHECKING:
+    from .analysis.source import Observer
 
-def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Diagnostic]:
+
+def lint_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None
+                ) -> list[Diagnostic]:
     """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint.
 
     With `real` (the file on disk), modules it imports from the same tree are read too."""
@@ -55,7 +59,8 @@ def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Dia
     loader = SiblingLoader(real, path) if real is not None else None
     left = sorted(kept)
     standalone = frozenset(left.index(i) for i in relevant.defs if i in kept)  # indices among the defs left
-    return sorted(analyze_module(module, path, source, loader, standalone, reduced_tree), key=Diagnostic.sort_key)
+    return sorted(analyze_module(module, path, source, loader, standalone, reduced_tree, observer),
+                  key=Diagnostic.sort_key)
 
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:

@@ -27,7 +27,7 @@ from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
 from .analysis.modules import ModulesMixin
 from .analysis.objects import ObjectsMixin
-from .analysis.source import ModuleInfo, Where, code_of
+from .analysis.source import ModuleInfo, Observer, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
 from .rnn_checks import RNNChecksMixin
 from .semantics.context import CallArgs
@@ -67,6 +67,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.functions: list[FunctionV] = []
         self.current: ModuleInfo = main
         self.standalone: Optional[set[int]] = None  # ids of top-level defs worth reading uncalled
+        self.observer: Optional[Observer] = None  # told of RNN events and tensor names (shapes, hover)
 
     def here(self) -> Where:
         return self.current, self.top, self.line
@@ -154,11 +155,12 @@ def _sounds_like_size(name: str) -> bool:
 
 def analyze_module(module: cst.Module, path: str, source: str = "",
                    loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None,
-                   relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None
-                   ) -> list[Diagnostic]:
+                   relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None,
+                   observer: Optional[Observer] = None) -> list[Diagnostic]:
     """All findings of one parsed module, after `# noqa`. `relevant_defs` (indices among the
     module's top-level defs) limits which uncalled definitions are read on their own."""
     interp = Interpreter(ModuleInfo(path, source, module, tree), loader)
+    interp.observer = observer
     if relevant_defs is not None:
         top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
         interp.standalone = {id(top[i]) for i in relevant_defs if i < len(top)}

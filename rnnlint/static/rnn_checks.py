@@ -148,6 +148,8 @@ class RNNChecksMixin:
         if call.star:
             spec = replace(spec, bidirectional=spec.bidirectional if "bidirectional" in call.kwargs else None,
                            batch_first=spec.batch_first if "batch_first" in call.kwargs else None)
+        if self.observer is not None:
+            self.observer.built(call.node, RNNModuleV(spec, label, line), self.here())
         return RNNModuleV(spec, label, line)
 
     def python_value(self, v: Value) -> object:
@@ -178,6 +180,9 @@ class RNNChecksMixin:
         if shape is None or not isinstance(x, TensorV):
             shape = Shape((spec.input_size,), rank_known=False)
         out_shape, h_shape, c_shape = contract.output_shapes(spec, shape, packed=packed)
+        if self.observer is not None:
+            self.observer.called(call.node, spec, label, shape if isinstance(x, TensorV) else None, hx,
+                                 (out_shape, h_shape, c_shape), self.here())
         at = self.line_of(call.node)
         origin = Lazy(lambda: f"output of {label} on line {at}")
         if spec.is_cell:
