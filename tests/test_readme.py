@@ -135,8 +135,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     """A copy of the fixtures, with the files the usage examples name: src/, train.py,
     analysis.ipynb, buffer.py."""
     root = tmp_path_factory.mktemp("readme")
-    for folder in ("fixtures", "fixtures_fix"):
-        shutil.copytree(CHECKOUT / folder, root / folder)
+    shutil.copytree(CHECKOUT / "fixtures", root / "fixtures")
     shutil.copytree(CHECKOUT / "fixtures" / "tutorial", root / "src")
     (root / "train.py").write_text(INPUT_SIZE_BUG)
     (root / "buffer.py").write_text(INPUT_SIZE_BUG)

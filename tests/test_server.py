@@ -221,3 +221,43 @@ async def test_positions_count_in_the_encoding_agreed_with_the_client(tmp_path: 
     finally:
         await lsp.shutdown_session()
         await lsp.stop()
+
+
+async def hover(editor: Editor, line: int, character: int) -> Optional[str]:
+    found = await asyncio.wait_for(editor.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=editor.uri), position=types.Position(line, character))), TIMEOUT)
+    if found is None:
+        return None
+    assert isinstance(found.contents, types.MarkupContent) and found.contents.kind == types.MarkupKind.Markdown
+    return found.contents.value
+
+
+async def test_hover_shows_shapes_and_their_origins(client: LanguageClient, tmp_path: Path) -> None:
+    editor = Editor(client, tmp_path / "tutorial.py")
+    text = _buffer((FIXTURES / "tutorial" / "simple_rnn_wrong_features.py").read_text(), tmp_path)
+    await editor.open(text)
+    lines = text.split("\n")
+    row = next(i for i, line in enumerate(lines) if "self.rnn = nn.RNN(" in line)
+    module = await hover(editor, row, lines[row].index("nn.RNN(") + 3)
+    assert module is not None and "nn.RNN(4, 8, batch_first=True)" in module
+    assert "- `input_size` = `4` (from SimpleRNN(input_size=4) on line 18)" in module  # the buffer's line numbers
+    row = next(i for i, line in enumerate(lines) if "out, _ = self.rnn(x)" in line)
+    call = await hover(editor, row, lines[row].index("self.rnn(x)") + 10)
+    assert call is not None and "call self.rnn(x)" in call
+    assert "- `input` `(2, 5, 3)` (torch.randn(2, 5, 3) on line 19)" in call
+    out = await hover(editor, row, lines[row].index("out"))
+    assert out is not None and out.startswith("**rnnlint** tensor out") and "`(2, 5, 8)`" in out
+    assert await hover(editor, 0, 0) is None  # no RNN, no tensor there
+
+
+async def test_hover_is_symbolic_where_sizes_are_parameters(client: LanguageClient, tmp_path: Path) -> None:
+    from test_shapes import SYMBOLIC
+
+    editor = Editor(client, tmp_path / "encoder.py")
+    await editor.open(SYMBOLIC)
+    lines = SYMBOLIC.split("\n")
+    row = next(i for i, line in enumerate(lines) if "(h_n, c_n) = self.lstm" in line)
+    h_n = await hover(editor, row, lines[row].index("h_n"))
+    assert h_n is not None and "`(..., hidden)`" in h_n
+    call = await hover(editor, row, lines[row].index("self.lstm("))
+    assert call is not None and "nn.LSTM(embed_dim, hidden, bidirectional=True, batch_first=True)" in call

@@ -25,6 +25,7 @@ from ..config import ConfigError, load
 from ..diagnostic import Diagnostic
 from ..static.fix import Edit
 from ..static.runner import lint_buffer
+from ..static.shapes import Record, shapes_of_source
 from .actions import autofix, noqa_edit
 
 DEBOUNCE_S = 0.3
@@ -46,6 +47,7 @@ class RNNLintServer(LanguageServer):
         super().__init__("rnnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.linted: dict[str, Linted] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.shapes: dict[str, tuple[Optional[int], list[Record]]] = {}  # per buffer, of one version
 
     def schedule(self, uri: str, delay: float) -> None:
         """Lint `uri` after `delay` seconds, replacing a lint of it that has not started yet."""
@@ -82,6 +84,7 @@ class RNNLintServer(LanguageServer):
         if task is not None:
             task.cancel()
         self.linted.pop(uri, None)
+        self.shapes.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -208,6 +211,56 @@ def code_action(ls: RNNLintServer, params: types.CodeActionParams) -> list[types
                 title=f"Silence {d.code} on this line (# noqa: {d.code})", kind=types.CodeActionKind.QuickFix,
                 diagnostics=[where], edit=types.WorkspaceEdit(changes={uri: [positions.edit(edit)]})))
     return actions
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: RNNLintServer, params: types.HoverParams) -> Optional[types.Hover]:
+    """The shapes at the cursor: of the innermost RNN module, RNN call or tensor name there."""
+    document = ls.workspace.text_documents.get(params.text_document.uri)
+    if document is None or not _is_python(document.language_id, params.text_document.uri):
+        return None
+    source, path = document.source, to_fs_path(params.text_document.uri)
+    positions = ls.positions(source)
+    row, column = positions.row_column(params.position)
+    cached = ls.shapes.get(params.text_document.uri)
+    if cached is None or cached[0] != document.version:
+        loop = asyncio.get_running_loop()
+        cached = (document.version, await loop.run_in_executor(None, shapes_of_text, source, path))
+        ls.shapes[params.text_document.uri] = cached
+    records = innermost(cached[1], row, column)
+    if not records:
+        return None
+    first = records[0]
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_text(records)),
+        range=positions.range(first.row, first.column, first.end_row, first.end_column))
+
+
+def shapes_of_text(source: str, path: Optional[str]) -> list[Record]:
+    try:
+        return shapes_of_source(source, path or "-", Path(path) if path else None)
+    except Exception:  # a bug in rnnlint must not take the editor's hover down with it
+        return []
+
+
+def innermost(records: Sequence[Record], row: int, column: int) -> list[Record]:
+    """The records of the innermost node at (row, column): one per distinct reading of it."""
+    here = [r for r in records if r.contains(row, column)]
+    if not here:
+        return []
+    inner = min(here, key=lambda r: (r.end_row - r.row, r.end_column - r.column if r.end_row == r.row else 0))
+    span = (inner.row, inner.column, inner.end_row, inner.end_column)
+    return [r for r in here if (r.row, r.column, r.end_row, r.end_column) == span]
+
+
+def hover_text(records: Sequence[Record]) -> str:
+    """Markdown: the headline, then each fact with its origin (each reading of the node)."""
+    blocks = []
+    for record in records:
+        facts = "\n".join(f"- `{f.name}` {'= ' if not f.value.startswith('(') else ''}`{f.value}`"
+                          + (f" ({f.origin})" if f.origin else "") for f in record.facts)
+        blocks.append(f"**rnnlint** {record.headline()}\n\n{facts}")
+    return "\n\n---\n\n".join(blocks)
 
 
 def serve() -> None:
