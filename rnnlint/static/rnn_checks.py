@@ -170,7 +170,7 @@ class RNNChecksMixin:
         from_rnn = isinstance(x, TensorV) and x.rnn is not None
         violations = contract.check_call(spec, shape, hx, packed=packed, input_from_rnn=from_rnn)
         if not violations and shape is not None and not packed and not spec.is_cell:
-            layout = self.layout_violation(spec, x)  # type: ignore[arg-type]
+            layout = self.layout_violation(spec, x, hx)  # type: ignore[arg-type]
             if layout is not None:
                 violations.append(layout)
         name = f"{label} ({spec.describe()}, line {line})"
@@ -235,8 +235,10 @@ class RNNChecksMixin:
             return StatePair(items, value.kind)
         return UNKNOWN_HIDDEN
 
-    def layout_violation(self, spec: RNNSpec, x: TensorV) -> Optional[Violation]:
-        """RNN004: the input's axis roles contradict the module's batch_first."""
+    def layout_violation(self, spec: RNNSpec, x: TensorV, hx: contract.Hidden = None) -> Optional[Violation]:
+        """RNN004: the input's axis roles contradict the module's batch_first. What torch does
+        depends on the state: none, it runs swapped; one of the real batch size, it raises (a
+        state of proven shape has already passed the hidden-state check: torch runs)."""
         if x.shape is None or x.shape.rank != 3 or spec.batch_first is None:
             return None
         first, second = x.shape.dims[0].role, x.shape.dims[1].role
@@ -254,9 +256,13 @@ class RNNChecksMixin:
                 "(seq_len, batch, input_size) for batch_first=False"
             fix = "pass batch_first=True to the module" if not spec.batch_first else \
                 "transpose the input with x.transpose(0, 1), or build it batch-major"
-            return Violation("RNN004", "input", expected,
-                             f"the input {x.shape.described()} is {got}; torch swaps time and batch silently", fix,
-                             raises=False)
+            real = x.shape.dims[1 if spec.batch_first else 0]
+            unproven = hx is UNKNOWN_HIDDEN or isinstance(hx, StatePair) and None in hx.items
+            torch_does = "torch swaps time and batch silently" if not unproven else \
+                f"torch reads its seq_len as the batch, so it raises if the hidden state given here has the " \
+                f"real batch size {real} (and runs swapped silently if not)"
+            return Violation("RNN004", "input", expected, f"the input {x.shape.described()} is {got}; {torch_does}",
+                             fix, raises=False)
         return None
 
     def check_feature_consumer(self, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None:
