@@ -59,7 +59,7 @@ def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> No
             lines.append(f"{_paint(d.path, 'path', options.color)}:{cell}{d.row}:{d.column}: "
                          f"{_paint(d.code, d.severity, options.color)} {d.message}")
             if options.explain:
-                lines.extend(f"    {fact}" for fact in d.explain)
+                lines.extend(f"    {fact.text()}" for fact in d.explain)
     if not options.quiet:
         if options.fixed:
             lines.append(f"Fixed {_plural(options.fixed, 'finding')}.")

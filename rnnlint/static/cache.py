@@ -18,7 +18,7 @@ from .engine import FileResult, read_source
 from .prefilter import imported_files
 
 CACHE_DIR = ".rnnlint_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 Stamp = tuple[str, int, int]  # path, mtime_ns, size
 

@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from ..contract import Dim, Violation
-from ..diagnostic import Diagnostic
+from ..diagnostic import Diagnostic, Fact
 from .analysis.calls import CallsMixin
 from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
@@ -32,7 +32,7 @@ from .analysis.statements import StatementsMixin, _LoopBody
 from .rnn_checks import RNNChecksMixin
 from .semantics.context import CallArgs
 from .suppress import apply_noqa
-from .values import TOP, ClassV, Env, FunctionV, InstanceV, IntV, Lazy, Value
+from .values import TOP, ClassV, Env, FunctionV, InstanceV, IntV, Lazy, Line, Value
 
 _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 # Python's parser admits about 200 levels of nesting; reading an expression that deep, and
@@ -51,7 +51,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[str, ...]]] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[Fact, ...]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
@@ -72,9 +72,9 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
     def here(self) -> Where:
         return self.current, self.top, self.line
 
-    def line_of(self, node: cst.CSTNode, where: Optional[Where] = None) -> Lazy:
+    def line_of(self, node: cst.CSTNode, where: Optional[Where] = None) -> Line:
         info, top, line = where or self.here()
-        return Lazy(lambda: str((info.position(node, top, line) or _NOWHERE).start.line))
+        return Line(lambda: str((info.position(node, top, line) or _NOWHERE).start.line), info.path)
 
     def describe_call(self, node: cst.Call) -> Lazy:
         line = self.line_of(node)
@@ -82,7 +82,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         def text() -> str:
             code = code_of(node)
             return f"{code if len(code) <= 60 else code[:57] + '...'} on line {line}"
-        return Lazy(text)
+        return Lazy(text, at=line)
 
     def run(self) -> list[Diagnostic]:
         try:

@@ -12,12 +12,12 @@ import libcst as cst
 
 from .. import contract
 from ..contract import Dim, RNNSpec, Shape, StatePair, UNKNOWN, UNKNOWN_HIDDEN, Violation
-from ..diagnostic import Diagnostic
+from ..diagnostic import Diagnostic, Fact
 from .. import rules
 from .analysis.source import Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
-from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value
+from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value, line_named
 
 
 # a class read with its defaults because nothing here builds it: how many layers and how much
@@ -30,7 +30,7 @@ class RNNChecksMixin:
     """What the `Interpreter` does at an RNN event."""
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
-                         where: Optional[Where] = None, facts: tuple[str, ...] = ()) -> None:
+                         where: Optional[Where] = None, facts: tuple[Fact, ...] = ()) -> None:
         if self.assumed and v.code in _CALLERS_CHOICE:
             return
         info, top, line = where or self.here()
@@ -57,7 +57,7 @@ class RNNChecksMixin:
             info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code, message,
             severity, v.expected, v.actual, v.hint, explain=facts + self.call_chain())
 
-    def call_chain(self) -> tuple[str, ...]:
+    def call_chain(self) -> tuple[Fact, ...]:
         """How the analysis reached the finding: each call on the way, outermost first."""
         chain = []
         for node, (module, top, line) in self.call_sites:
@@ -65,7 +65,7 @@ class RNNChecksMixin:
             if pos is not None:
                 code = code_of(node)
                 code = code if len(code) <= 60 else code[:57] + "..."
-                chain.append(f"reached through {code} ({module.path}, line {pos.start.line})")
+                chain.append(Fact("call", code, "", module.path, pos.start.line))
         return tuple(chain)
 
     def resolve_direction_pairs(self, parts: list[Value]) -> None:
@@ -139,7 +139,7 @@ class RNNChecksMixin:
             if name in rejected:
                 dims[name] = UNKNOWN
             elif isinstance(v, IntV) and v.dim.value is not None:
-                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}"))
+                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}", at=line))
             elif isinstance(v, IntV):
                 dims[name] = v.dim
             elif v is not None or call.star:
@@ -184,7 +184,7 @@ class RNNChecksMixin:
             self.observer.called(call.node, spec, label, shape if isinstance(x, TensorV) else None, hx,
                                  (out_shape, h_shape, c_shape), self.here())
         at = self.line_of(call.node)
-        origin = Lazy(lambda: f"output of {label} on line {at}")
+        origin = Lazy(lambda: f"output of {label} on line {at}", at=at)
         if spec.is_cell:
             h = TensorV(h_shape, origin, rnn=ref, role="cell_h")
             if spec.is_lstm:
@@ -197,32 +197,32 @@ class RNNChecksMixin:
             return SeqV((out, SeqV((h_n, TensorV(c_shape, origin, rnn=ref, role="c_n")))))
         return SeqV((out, h_n))
 
-    def output_facts(self, t: TensorV, spec: Optional[RNNSpec] = None) -> tuple[str, ...]:
+    def output_facts(self, t: TensorV, spec: Optional[RNNSpec] = None) -> tuple[Fact, ...]:
         """The facts a finding on an RNN's output rests on."""
         assert t.rnn is not None
         spec = spec or t.rnn.spec
-        facts = [f"{t.rnn.label} is nn.{t.rnn.spec.describe()}, built on line {t.rnn.line}"]
+        facts = [_module_fact(t.rnn.label, t.rnn.spec, t.rnn.line)]
         if t.role == "out" and spec.batch_first is not None:
-            facts.append("its output is laid out " + ("(batch, seq_len, features)" if spec.batch_first
-                                                       else "(seq_len, batch, features)"))
+            facts.append(Fact("layout", "its output is laid out " + ("(batch, seq_len, features)" if spec.batch_first
+                                                                      else "(seq_len, batch, features)")))
         if t.shape is not None:
-            facts.append(f"the indexed value has shape {t.shape}: {t.origin}")
+            facts.append(_fact("value", f"the indexed value has shape {t.shape}", t.origin))
         return tuple(facts)
 
     def call_facts(self, spec: RNNSpec, label: str, line: object, x: Optional[Shape],
-                   hx: contract.Hidden) -> tuple[str, ...]:
+                   hx: contract.Hidden) -> tuple[Fact, ...]:
         """The facts an RNN-call finding rests on, each with where it came from."""
-        facts = [f"{label} is nn.{spec.describe()}, built on line {line}"]
+        facts = [_module_fact(label, spec, line)]
         for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
             dim = getattr(spec, name)
             if dim.origin is not None:
-                facts.append(f"{name}={dim}: {dim.origin}")
+                facts.append(_fact("size", f"{name}={dim}", dim.origin))
         if x is not None:
-            facts.append(f"input shape {x}" + (f": {x.origin}" if x.origin else ""))
+            facts.append(_fact("input", f"input shape {x}", x.origin))
         states = hx.items if isinstance(hx, StatePair) else (hx,) if isinstance(hx, Shape) else ()
         for state in states:
             if state is not None:
-                facts.append(f"hidden state shape {state}" + (f": {state.origin}" if state.origin else ""))
+                facts.append(_fact("state", f"hidden state shape {state}", state.origin))
         return tuple(facts)
 
     def hidden_arg(self, value: Value) -> contract.Hidden:
@@ -302,3 +302,15 @@ class RNNChecksMixin:
                 "RNN004", "input", f"{'(batch, seq_len, ...)' if batch_first else '(seq_len, batch, ...)'} data for "
                 f"batch_first={batch_first}", f"the data {x.shape.described()} is {layout}",
                 f"pass batch_first={not batch_first} to {func}", raises=False), func)
+
+
+def _fact(kind: str, value: str, origin: object) -> Fact:
+    """A fact whose origin may name a line: its file and number go with it."""
+    line = line_named(origin)
+    number = line.number if line is not None else None
+    return Fact(kind, value, str(origin) if origin else "", line.path if line is not None and number else None,
+                number)
+
+
+def _module_fact(label: str, spec: RNNSpec, line: object) -> Fact:
+    return _fact("module", f"{label} is nn.{spec.describe()}", Lazy(lambda: f"on line {line}", at=line_named(line)))
