@@ -203,8 +203,8 @@ class RNNChecksMixin:
         spec = spec or t.rnn.spec
         facts = [_module_fact(t.rnn.label, t.rnn.spec, t.rnn.line)]
         if t.role == "out" and spec.batch_first is not None:
-            facts.append(Fact("layout", "its output is laid out " + ("(batch, seq_len, features)" if spec.batch_first
-                                                                      else "(seq_len, batch, features)")))
+            layout = "(batch, seq_len, features)" if spec.batch_first else "(seq_len, batch, features)"
+            facts.append(Fact("layout", f"its output is laid out {layout}"))
         if t.shape is not None:
             facts.append(_fact("value", f"the indexed value has shape {t.shape}", t.origin))
         return tuple(facts)
