@@ -261,3 +261,12 @@ async def test_hover_is_symbolic_where_sizes_are_parameters(client: LanguageClie
     assert h_n is not None and "`(..., hidden)`" in h_n
     call = await hover(editor, row, lines[row].index("self.lstm("))
     assert call is not None and "nn.LSTM(embed_dim, hidden, bidirectional=True, batch_first=True)" in call
+
+
+async def test_a_path_with_a_space_is_one_buffer(client: LanguageClient, tmp_path: Path) -> None:
+    """The URI is quoted (`my%20project`): the buffer is still found for lints and hovers."""
+    (tmp_path / "my project").mkdir()
+    editor = Editor(client, tmp_path / "my project" / "train.py")
+    assert "%20" in editor.uri
+    assert codes(await editor.open(_buffer(INPUT_SIZE_BUG, tmp_path))) == ["RNN001"]
+    assert await hover(editor, 4, 0) is not None  # the `rnn = nn.LSTM(10, 20)` line

@@ -15,10 +15,12 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..config import ConfigError, load
@@ -59,13 +61,13 @@ class RNNLintServer(LanguageServer):
     async def _lint_later(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
         self.pending.pop(uri, None)
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if document is None or not _is_python(document.language_id, uri):
             return
         version, source = document.version, document.source
         loop = asyncio.get_running_loop()
         found = await loop.run_in_executor(None, lint_document, source, to_fs_path(uri))
-        current = self.workspace.text_documents.get(uri)
+        current = self.document(uri)
         if current is None or current.version != version:
             return  # edited (or closed) meanwhile: a newer lint is on its way
         if isinstance(found, str):
@@ -75,6 +77,10 @@ class RNNLintServer(LanguageServer):
         positions = self.positions(source)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=[to_lsp(d, positions) for d in found]))
+
+    def document(self, uri: str) -> Optional[TextDocument]:
+        """The open buffer at `uri` (pygls keys them unquoted), never one read from disk."""
+        return self.workspace.text_documents.get(unquote(uri))
 
     def positions(self, source: str) -> "Positions":
         return Positions(source, self.server_capabilities.position_encoding or types.PositionEncodingKind.Utf16)
@@ -188,7 +194,7 @@ def code_action(ls: RNNLintServer, params: types.CodeActionParams) -> list[types
     """For each finding in the range: its autofix (when one is provable) and a `# noqa`."""
     uri = params.text_document.uri
     linted = ls.linted.get(uri)
-    document = ls.workspace.text_documents.get(uri)
+    document = ls.document(uri)
     if linted is None or document is None or document.version != linted.version:
         return []  # findings of an older text: their edits would land in the wrong place
     positions = ls.positions(linted.source)
@@ -216,7 +222,7 @@ def code_action(ls: RNNLintServer, params: types.CodeActionParams) -> list[types
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: RNNLintServer, params: types.HoverParams) -> Optional[types.Hover]:
     """The shapes at the cursor: of the innermost RNN module, RNN call or tensor name there."""
-    document = ls.workspace.text_documents.get(params.text_document.uri)
+    document = ls.document(params.text_document.uri)
     if document is None or not _is_python(document.language_id, params.text_document.uri):
         return None
     source, path = document.source, to_fs_path(params.text_document.uri)
