@@ -1,15 +1,20 @@
 """Speed and memory of rnnlint next to its peers, side by side in one run (not a test).
 
-    pip install -e ".[bench]" && python bench/speed.py [--runs 3] [--torchfix PATH]
+    pip install -e ".[bench]" && python bench/speed.py [--runs 3] [--corpus DIR] [--trees NAME,...]
+        [--torchfix PATH] [--torchfix-runs 1] [--pyrefly PATH]
 
 Trees: (a) torch's installed sources, and torch/nn alone (TorchFix takes over 12 minutes on
 the whole tree, so it runs on torch/nn only), (b) an RNN-dense tree (the fixtures replicated
-to about 100 k lines), (c) one small file as pre-commit passes it (with and without RNN code).
-TorchFix pins an older LibCST than rnnlint's tests use: give it its own environment and pass
-its executable with --torchfix.
+to about 100 k lines), (c) with --corpus, a folder of real RNN-heavy public code (build it
+with bench/make_corpus.py from the repositories listed in bench/corpus.toml), (d) one small
+file as pre-commit passes it (with and without RNN code), next to `python -c pass`.
+Peers: ruff (default rules, no cache), flake8, Pyrefly's whole type check with the torch shape
+stubs of `pyrefly-torch-stubs` (found in the site-packages of this interpreter; on the corpus
+and the single files), TorchFix (on torch/nn and the corpus). TorchFix pins an older LibCST
+than rnnlint's tests use: give it its own environment and pass its executable with --torchfix.
 Each command runs `--runs` times under /usr/bin/time, the tools taking turns round by round;
-the table shows median wall seconds and the peak memory, and the ratios rnnlint/ruff and
-TorchFix/rnnlint.
+the table shows median wall seconds and the peak resident memory of the largest process the
+command ran (rnnlint's workers and Pyrefly's threads included), then the wall-clock ratios.
 """
 
 from __future__ import annotations
@@ -21,32 +26,48 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
+TREES = ("torch", "torch/nn", "dense", "corpus", "1 file (no RNN)", "1 file (RNN)")
+# where each peer runs (a tool not named here runs on every tree): the rest would take minutes
+# a run, or, for `python -c pass`, has nothing to read
+RUNS_ON = {
+    "flake8": {"torch/nn", "dense", "1 file (no RNN)", "1 file (RNN)"},
+    "pyrefly": {"corpus", "1 file (no RNN)", "1 file (RNN)"},
+    "torchfix": {"torch/nn", "corpus"},
+    "python -c pass": {"1 file (no RNN)", "1 file (RNN)"},
+}
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """(wall seconds, peak KiB) of one run, measured by GNU time."""
+    """(wall seconds, peak KiB) of one run: the wall by the clock here (GNU time rounds to 10 ms,
+    too coarse for one file), the peak by GNU time."""
     out = Path(tempfile.mktemp())
-    subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", str(out), *cmd], cwd=cwd,
+    start = time.perf_counter()
+    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(out), *cmd], cwd=cwd,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall, peak = out.read_text().split()[-2:]
+    wall = time.perf_counter() - start
+    peak = out.read_text().split()[-1]
     out.unlink()
-    return float(wall), int(peak)
+    return wall, int(peak)
 
 
-def measure_side_by_side(tools: dict[str, tuple[list[str], object]], target: Path, cwd: Path, runs: int
+def measure_side_by_side(tools: dict[str, list[str]], target: Path, cwd: Path, runs: int, slow_runs: int
                          ) -> dict[str, tuple[float, int]]:
     """Each tool once per round, rounds repeated: a slow spell of the machine hits all tools
-    alike, so the ratios hold even when the absolute figures drift."""
+    alike, so the ratios hold even when the absolute figures drift. TorchFix, minutes a run
+    on big trees, takes part in the first `slow_runs` rounds only."""
     walls: dict[str, list[float]] = {tool: [] for tool in tools}
     peaks: dict[str, int] = {tool: 0 for tool in tools}
-    for _ in range(runs):
-        for tool, (cmd, before) in tools.items():
-            if callable(before):
-                before()
-            wall, peak = timed([*cmd, str(target)], cwd)
+    for round_number in range(runs):
+        for tool, cmd in tools.items():
+            if tool == "torchfix" and round_number >= slow_runs:
+                continue
+            # `python -c pass` reads no file: it is the floor under any Python tool
+            wall, peak = timed(cmd if tool == "python -c pass" else [*cmd, str(target)], cwd)
             walls[tool].append(wall)
             peaks[tool] = max(peaks[tool], peak)
     return {tool: (statistics.median(walls[tool]), peaks[tool]) for tool in tools}
@@ -62,57 +83,98 @@ def dense_tree(where: Path, lines: int = 100_000) -> Path:
     return tree
 
 
+def size(target: Path) -> str:
+    """'N files, M lines' of the Python files and notebooks a tree holds."""
+    files = [target] if target.is_file() else [p for p in target.rglob("*") if p.suffix in (".py", ".ipynb")]
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    return f"{len(files):,} files, {lines:,} lines"
+
+
+def version(cmd: list[str]) -> str:
+    try:
+        done = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: a busy machine makes the seconds, not the ratios, drift."""
+    return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, help="a folder of real RNN-heavy code (bench/make_corpus.py)")
+    parser.add_argument("--trees", default=",".join(TREES), help=f"which of {', '.join(TREES)} to measure")
     parser.add_argument("--torchfix", default=shutil.which("torchfix"), help="the torchfix executable")
+    parser.add_argument("--torchfix-runs", type=int, default=1, help="rounds TorchFix takes part in")
+    parser.add_argument("--pyrefly", default=shutil.which("pyrefly"), help="the pyrefly executable")
     args = parser.parse_args()
     import torch  # only to locate its sources
 
+    wanted = [name.strip() for name in args.trees.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in TREES]
+    if unknown:
+        parser.error(f"unknown trees: {', '.join(unknown)}")
+    if "corpus" in wanted and args.corpus is None:
+        wanted.remove("corpus")
     torch_dir = Path(os.path.dirname(torch.__file__))
     work = Path(tempfile.mkdtemp(prefix="rnnlint-bench-"))
     small_plain = work / "plain.py"
     small_plain.write_text("import os\n\n\ndef main():\n    return os.getcwd()\n")
-    small_rnn = ROOT / "fixtures" / "models" / "char_rnn.py"
-    trees = {"torch": torch_dir, "torch/nn": torch_dir / "nn", "dense": dense_tree(work), "1 file (no RNN)": small_plain,
-             "1 file (RNN)": small_rnn}
-    cache = work / ".rnnlint_cache"
-
-    def clear() -> None:
-        shutil.rmtree(cache, ignore_errors=True)
-
-    rnnlint = [shutil.which("rnnlint") or "rnnlint", "check", "--exit-zero", "-q"]
-    tools = {
-        "rnnlint cold": (rnnlint, clear),
-        "rnnlint warm": (rnnlint, None),
-        "ruff": (["ruff", "check", "--no-cache", "--exit-zero", "-q"], None),
-        "flake8": ([sys.executable, "-m", "flake8", "--exit-zero", "-q"], None),
+    where: dict[str, Callable[[], Path]] = {
+        "torch": lambda: torch_dir, "torch/nn": lambda: torch_dir / "nn", "dense": lambda: dense_tree(work),
+        "corpus": lambda: args.corpus.resolve(), "1 file (no RNN)": lambda: small_plain,
+        "1 file (RNN)": lambda: ROOT / "fixtures" / "models" / "char_rnn.py",
     }
-    if args.torchfix:
-        tools["torchfix"] = ([args.torchfix], None)
-    # the floor under any Python tool: the interpreter starting and exiting
-    tools["python -c pass"] = ([sys.executable, "-c", "pass"], None)
-    rows: dict[tuple[str, str], tuple[float, int]] = {}
+    trees = {name: where[name]() for name in wanted}
+    rnnlint = [shutil.which("rnnlint") or "rnnlint", "check", "--exit-zero", "-q"]
+    tools: dict[str, list[str]] = {
+        "rnnlint cold": [*rnnlint, "--no-cache"],
+        "rnnlint warm": rnnlint,
+        "ruff": ["ruff", "check", "--no-cache", "--exit-zero", "-q"],
+        "flake8": [sys.executable, "-m", "flake8", "--exit-zero", "-q"],
+    }
+    if args.pyrefly:
+        # the interpreter's site-packages hold torch and the shape stubs (torch-stubs)
+        tools["pyrefly"] = [args.pyrefly, "check", "--python-interpreter-path", sys.executable,
+                            "--output-format", "min-text"]
+    if args.torchfix and args.torchfix_runs > 0:
+        tools["torchfix"] = [args.torchfix]
+    tools["python -c pass"] = [sys.executable, "-c", "pass"]
+    print(f"{os.cpu_count()} cores, load average {load()} at the start; {args.runs} rounds, medians"
+          f" (TorchFix: {min(args.torchfix_runs, args.runs)})")
+    for tool in ("rnnlint warm", "ruff", "pyrefly", "torchfix"):
+        if tool in tools:
+            print(f"  {tool.split()[0]}: {version(tools[tool][:1])}")
     for tree_name, target in trees.items():
-        # flake8 on the whole torch tree and TorchFix beyond torch/nn take minutes each
-        here = {tool: spec for tool, spec in tools.items()
-                if not (tool == "flake8" and tree_name == "torch" or tool == "torchfix" and tree_name != "torch/nn"
-                        or tool == "python -c pass" and not target.is_file())}
-        timed([*here["rnnlint warm"][0], str(target)], work)  # fill the cache for the warm runs
-        for tool, figures in measure_side_by_side(here, target, work, args.runs).items():
+        print(f"  {tree_name}: {target} ({size(target)})")
+    rows: dict[tuple[str, str], tuple[float, int]] = {}
+    for index, (tree_name, target) in enumerate(trees.items()):
+        here = {tool: spec for tool, spec in tools.items() if tree_name in RUNS_ON.get(tool, TREES)}
+        # each tree runs in its own folder, so the warm runs read a cache of that tree alone
+        cwd = work / f"tree{index}"
+        cwd.mkdir()
+        timed([*rnnlint, str(target)], cwd)  # fill the cache for the warm runs
+        for tool, figures in measure_side_by_side(here, target, cwd, args.runs, args.torchfix_runs).items():
             rows[tree_name, tool] = figures
-    print(f"{'tree':<18}{'tool':<15}{'wall s':>9}{'peak MiB':>10}")
+    print(f"\n{'tree':<18}{'tool':<16}{'wall s':>9}{'peak MiB':>10}")
     for (tree_name, tool), (wall, peak) in rows.items():
-        print(f"{tree_name:<18}{tool:<15}{wall:>9.2f}{peak / 1024:>10.0f}")
+        print(f"{tree_name:<18}{tool:<16}{wall:>9.3f}{peak / 1024:>10.0f}")
+    print(f"\nload average {load()} at the end (other work on the machine slows every tool)")
     for tree_name in trees:
-        ruff = rows.get((tree_name, "ruff"))
         for mode in ("cold", "warm"):
             mine = rows.get((tree_name, f"rnnlint {mode}"))
-            if ruff and mine and ruff[0] > 0:
-                print(f"{tree_name}: rnnlint {mode} / ruff = {mine[0] / ruff[0]:.2f}")
+            for peer in ("ruff", "pyrefly", "python -c pass"):
+                theirs = rows.get((tree_name, peer))
+                if mine and theirs and theirs[0] > 0:
+                    print(f"{tree_name}: rnnlint {mode} / {peer} = {mine[0] / theirs[0]:.2f}")
         fix, mine = rows.get((tree_name, "torchfix")), rows.get((tree_name, "rnnlint cold"))
         if fix and mine and mine[0] > 0:
             print(f"{tree_name}: TorchFix / rnnlint cold = {fix[0] / mine[0]:.1f}")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,11 @@ class Fatal(click.ClickException):
 def _selectors(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[tuple[str, ...]]:
     if value is None:
         return None
+    codes = [v for v in value.split(",") if v.strip()]
+    if not codes and param.name == "select":  # selecting nothing is a typo, not a wish
+        raise click.UsageError("--select needs at least one rule code or prefix (e.g. --select RNN001)")
     try:
-        return parse_selectors([v for v in value.split(",") if v.strip()], f"--{param.name}")
+        return parse_selectors(codes, f"--{param.name}")
     except ConfigError as exc:
         raise Fatal(str(exc)) from None
 
@@ -95,8 +98,8 @@ def check(
 ) -> None:
     """Lint Python files, notebooks and folders (default: the current folder); `-` reads
     standard input."""
-    from .report import Options, emitter
-    from .static.runner import lint_buffer, run
+    from .report import Options, emitter, printable
+    from .static.runner import RunResult, lint_buffer, run
 
     stdin = "-" in paths or (stdin_filename is not None and not paths)
     if stdin and (len(paths) > 1 or fix or diff):
@@ -115,13 +118,20 @@ def check(
     config = dataclasses.replace(config, **overrides)
 
     targets = paths or (".",)
-    if stdin:
-        result = lint_buffer(sys.stdin.buffer.read(), stdin_filename, config)
-    else:
-        result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+
+    def lint() -> RunResult:
+        if stdin:
+            return lint_buffer(sys.stdin.buffer.read(), stdin_filename, config)
+        try:
+            return run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+        except KeyboardInterrupt:  # the pool's queued work is cancelled and its workers stopped
+            click.echo("rnnlint: interrupted", err=True)
+            sys.exit(130)
+
+    result = lint()
     fixed = 0
     if fix or diff:
-        from .static.fix import FIXABLE, fix_files
+        from .static.fix import FIXABLE, fix_files, write_fixes
 
         changes = fix_files(targets, config, {d.path for d in result.diagnostics if d.code in FIXABLE})
         count = sum(len(c.fixes) for c in changes)
@@ -129,13 +139,14 @@ def check(
             click.echo("".join(c.diff() for c in changes), nl=False)
             click.echo(f"rnnlint: would fix {count} finding{'' if count == 1 else 's'}", err=True)
             sys.exit(1 if changes else 0)
-        for change in changes:
-            change.write()
-        if changes:
-            fixed = count
-            result = run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
+        fixed, unwritten = write_fixes(changes)
+        if fixed:
+            result = lint()
+        result.errors.extend(unwritten)
+    for warning in result.warnings:
+        click.echo(f"rnnlint: warning: {printable(warning)}", err=True)
     for error in result.errors:
-        click.echo(f"rnnlint: error: {error}", err=True)
+        click.echo(f"rnnlint: error: {printable(error)}", err=True)
     if not result.files and not result.errors:
         click.echo("rnnlint: warning: nothing was linted: no Python file or notebook under the given paths "
                    "(or all of them skipped or excluded)", err=True)

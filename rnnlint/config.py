@@ -120,7 +120,7 @@ def _bool(value: Any, where: str) -> bool:
 
 
 def _output_format(value: Any, where: str) -> str:
-    if value not in FORMATS:
+    if not isinstance(value, str) or value not in FORMATS:
         raise ConfigError(f"{where}: expected one of {', '.join(FORMATS)}, got {value!r}")
     return value
 
@@ -171,6 +171,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the config file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -195,18 +197,25 @@ def find_pyproject(start: Path) -> Optional[Path]:
     """
     for folder in (start, *start.parents):
         candidate = folder / PYPROJECT
-        if (
-            candidate.is_file()
-            and "rnnlint" in candidate.read_text(encoding="utf-8", errors="replace")  # cheap before parsing
-            and _settings(_read_toml(candidate), candidate) is not None
-        ):
+        if not os.path.isfile(candidate):
+            continue
+        try:
+            text = candidate.read_bytes()
+        except OSError as exc:  # it may hold the settings: guessing without them would mislead
+            raise ConfigError(f"{candidate}: cannot read the config file ({exc.strerror or exc})") from None
+        if b"rnnlint" in text and _settings(_read_toml(candidate), candidate) is not None:  # cheap before parsing
             return candidate
     return None
 
 
 def load(config_file: Optional[Path] = None, cwd: Optional[Path] = None) -> Config:
     """The settings of `config_file`, or of the nearest pyproject.toml, or the defaults."""
-    cwd = (cwd or Path.cwd()).absolute()
+    if cwd is None:
+        try:
+            cwd = Path.cwd()
+        except OSError as exc:  # the working folder was deleted (or cannot be reached)
+            raise ConfigError(f"the current folder cannot be read ({exc.strerror or exc}); cd to the project") from None
+    cwd = cwd.absolute()
     if config_file is None:
         config_file = find_pyproject(cwd)
         if config_file is None:

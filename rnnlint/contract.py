@@ -928,17 +928,26 @@ def check_output_index(spec: RNNSpec, which: str, index: Sequence[IndexItem], ra
 
 def check_state_row(spec: RNNSpec, row: int) -> Optional[Violation]:
     """RNN008 for `h_n[row]` used alone as the summary of a bidirectional module."""
-    if spec.is_cell or spec.bidirectional is not True or spec.num_layers.value is None:
+    if spec.is_cell or spec.bidirectional is not True:
         return None
-    rows = spec.num_layers.value * 2
-    r = row % rows if -rows <= row < rows else None
-    if r is None:
-        return None
-    layer, direction = divmod(r, 2)
-    which = "backward" if direction else "forward"
-    detail = f"h_n[{row}] is only layer {layer}'s {which} direction"
-    if layer != spec.num_layers.value - 1:
-        detail += " (not the last layer)"
+    if spec.num_layers.value is None:
+        # whatever the number of layers, rows 0 and 1 are the first layer's two directions
+        # and rows -2 and -1 the last layer's
+        if row not in (-2, -1, 0, 1):
+            return None
+        which = "backward" if row % 2 else "forward"
+        layer_name = "the last layer's" if row < 0 else "layer 0's"
+        detail = f"h_n[{row}] is only {layer_name} {which} direction, whatever num_layers={spec.num_layers} is"
+    else:
+        rows = spec.num_layers.value * 2
+        r = row % rows if -rows <= row < rows else None
+        if r is None:
+            return None
+        layer, direction = divmod(r, 2)
+        which = "backward" if direction else "forward"
+        detail = f"h_n[{row}] is only layer {layer}'s {which} direction"
+        if layer != spec.num_layers.value - 1:
+            detail += " (not the last layer)"
     return Violation(
         "RNN008", "h_n", "both directions of the last layer (h_n rows are layer-major: 2k forward, 2k+1 backward)",
         detail, "use torch.cat((h_n[-2], h_n[-1]), dim=1)", raises=False)

@@ -59,3 +59,22 @@ def test_a_bad_call_deep_inside_a_literal_is_found(tmp_path: Path) -> None:
     source = HEADER + "rnn = nn.LSTM(10, 20)\nx = " + "[" * depth + "rnn(torch.randn(5, 3, 7))" + "]" * depth + "\n"
     (tmp_path / "nested.py").write_text(source)
     assert _codes(_lint(tmp_path / "nested.py")) == [(4, "RNN001")]
+
+
+def test_an_analysis_that_stops_early_keeps_its_findings_and_says_where(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = x{i - 1} + 1\n" for i in range(1, 200))
+    source = (HEADER + "rnn = nn.LSTM(10, 20)\nh = torch.randn(5, 3, 7)\n"
+              "def grow(x):\n    x0 = x\n" + body + "    return x199\n"
+              "out = rnn(torch.randn(5, 3, 9))\n" + "h = grow(h)\n" * 3000 + "z = rnn(h)\n")
+    (tmp_path / "long.py").write_text(source)
+    lines = source.splitlines()
+    bad_row = lines.index("out = rnn(torch.randn(5, 3, 9))") + 1
+    for _ in range(2):  # the cache keeps no stopped analysis: the warning comes back
+        result = subprocess.run([sys.executable, "-m", "rnnlint", "check", "--output-format", "json", "long.py"],
+                                capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert [(d["location"]["row"], d["code"]) for d in json.loads(result.stdout)] == [(bad_row, "RNN001")]
+        warning, = [line for line in result.stderr.splitlines() if "stopped early" in line]
+        row = int(warning.split(" at line ")[1].split()[0])
+        assert lines[row - 1] == "h = grow(h)"
+        assert warning.startswith("rnnlint: warning: long.py: ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,10 +125,10 @@ def test_exit_zero_does_not_hide_errors(project: Path) -> None:
 
 
 def test_internal_error_of_one_file_exits_two(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(path: Path, shown: str) -> FileResult:
+    def broken(data: bytes, shown: str, real: Path) -> FileResult:
         return FileResult(shown, [], error=f"{shown}: internal error: boom")
 
-    monkeypatch.setattr(runner, "lint_file", broken)
+    monkeypatch.setattr(runner, "lint_bytes", broken)
     result = invoke("check", "good.py")
     assert result.exit_code == 2
     assert "good.py: internal error: boom" in result.output
@@ -201,6 +202,18 @@ def test_readme_rule_table_matches_the_catalog() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     rows = [line.split("|")[1:4] for line in readme.splitlines() if line.startswith("| RNN")]
     assert [tuple(cell.strip() for cell in row) for row in rows] == [(r.code, r.name, r.severity) for r in rules.RULES]
+
+
+def test_python_m_never_imports_the_linted_folder_s_modules(tmp_path: Path) -> None:
+    planted = "import pathlib\npathlib.Path(__file__).with_name('ran').write_text('x')\nraise SystemExit(99)\n"
+    for name in ("click.py", "signal.py", "multiprocessing.py", "json.py"):
+        (tmp_path / name).write_text(planted)
+    (tmp_path / "a.py").write_text(INPUT_SIZE_BUG)
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    done = subprocess.run([sys.executable, "-m", "rnnlint", "check", "-j", "2", "a.py"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert not (tmp_path / "ran").exists()
 
 
 DROPOUT_WARNING = "import torch.nn as nn\nrnn = nn.GRU(3, 5, dropout=0.5)\n"  # RNN011, a warning

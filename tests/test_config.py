@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +132,53 @@ def test_missing_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = invoke("check", "--config", "absent.toml")
     assert result.exit_code == 2
     assert "absent.toml: no such config file" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'[tool.rnnlint]\noutput-format = ["json"]\n', "output-format: expected one of text, json, sarif, github"),
+    (b'[tool.rnnlint]\nselect = ["RNN\xff"]\n', "the config file is not UTF-8"),
+])
+def test_a_config_value_of_the_wrong_kind_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             content: bytes, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("check")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_an_unreadable_pyproject_above_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.rnnlint]\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:  # root reads any file, so the denial is simulated
+        if self.name == "pyproject.toml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    result = invoke("check")
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'pyproject.toml'}: cannot read the config file (Permission denied)" in result.output
+
+
+def test_a_deleted_working_folder_is_one_error_line(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = ("import os, sys\nos.chdir(sys.argv[1])\nos.rmdir(sys.argv[1])\n"
+            "from rnnlint.cli import main\nmain(['check'])\n")
+    done = subprocess.run([sys.executable, "-c", code, str(gone)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 2
+    assert "the current folder cannot be read" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("value", ["", " , "])
+def test_selecting_nothing_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    write_project(tmp_path, {"bad.py": "import torch.nn as nn\nrnn = nn.LSTM(3, 5\n"})
+    monkeypatch.chdir(tmp_path)
+    result = invoke("check", "--select", value)
+    assert result.exit_code == 2
+    assert "--select needs at least one rule code" in result.output

@@ -96,3 +96,49 @@ def test_notebooks_are_found_by_name_and_in_folders(tree: Path) -> None:
     assert shown(["pkg"], Config(root=tree)) == [
         "pkg/a.py", "pkg/b.py", "pkg/gen/out_pb2.py", "pkg/sub/c.py", "pkg/sub/train.ipynb",
     ]
+
+
+def _deep_folder(root: Path, depth: int = 20) -> str:
+    """A chain of folders whose full path is longer than the system allows (PATH_MAX)."""
+    name = "d" * 250
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    return os.path.join(str(root), *[name] * depth)
+
+
+def test_a_path_too_long_is_one_error_and_the_rest_is_linted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    _deep_folder(tmp_path)
+    found = discover(["."], Config(root=tmp_path))
+    assert [shown for _, shown in found.files] == ["a.py"]
+    assert len(found.errors) == 1 and "too long" in found.errors[0]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root enters any folder")
+def test_a_folder_that_cannot_be_entered_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "pgdata").mkdir()
+    (tmp_path / "pgdata" / "b.py").write_text("x = 1\n")
+    (tmp_path / "pgdata").chmod(0)
+    try:
+        found = discover(["."], Config(root=tmp_path))
+        inside = discover(["pgdata/b.py"], Config(root=tmp_path))
+    finally:
+        (tmp_path / "pgdata").chmod(0o755)
+    assert [shown for _, shown in found.files] == ["a.py"]
+    assert found.errors == ["pgdata: Permission denied"]
+    assert inside.errors == ["pgdata/b.py: permission denied"]
+
+
+def test_a_named_path_that_cannot_be_reached_says_why(tree: Path) -> None:
+    found = discover(["pkg/a.py/x.py", "x" * 5000], Config(root=tree))
+    assert found.errors == ["pkg/a.py/x.py: not a directory", f"{'x' * 5000}: file name too long"]

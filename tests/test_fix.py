@@ -3,7 +3,12 @@ x.py.fixed), proven right by torch, idempotent, and never made when it is not pr
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import stat
+import subprocess
+import sys
 import traceback
 import warnings
 from pathlib import Path
@@ -17,6 +22,11 @@ from rnnlint.report.docs import AUTOFIX
 from rnnlint.static.engine import lint_file, lint_source
 from rnnlint.static.fix import FIXABLE, apply_fixes, find_fixes, fix_file
 from rnnlint.static.notebook import SUFFIX, read
+
+try:
+    import resource
+except ImportError:  # not POSIX
+    resource = None  # type: ignore[assignment]
 
 BEFORE_AFTER = Path(__file__).resolve().parent.parent / "fixtures" / "fix"
 CASES = sorted(p for p in BEFORE_AFTER.iterdir() if p.suffix != ".fixed")
@@ -170,3 +180,94 @@ def test_fix_keeps_the_file_encoding(tmp_path: Path) -> None:
     assert change is not None
     change.write()
     assert path.read_bytes().decode("latin-1").endswith("rnn(torch.randn(7, 2, 3), torch.zeros(1, 2, 5))\n")
+
+
+GRU_TUPLE = ("import torch\nimport torch.nn as nn\nrnn = nn.GRU(4, 8)\nx = torch.randn(5, 3, 4)\n"
+             "h0 = torch.zeros(1, 3, 8)\nout, h = rnn(x, (h0,))\n")
+GRU_FIXED = GRU_TUPLE.replace("(h0,))", "h0)")
+
+
+def test_a_line_led_by_a_form_feed_is_fixed() -> None:
+    source = GRU_TUPLE.replace("\nout, h", "\n\fout, h")
+    assert fixed(source) == GRU_FIXED.replace("\nout, h", "\n\fout, h")
+
+
+def _run_limited(root: Path, limit: int, *args: str) -> "subprocess.CompletedProcess[str]":
+    """`rnnlint check` where no file may grow past `limit` bytes (as on a full disk or quota)."""
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-m", "rnnlint", "check", "--no-cache", *args], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=120, preexec_fn=limited)
+
+
+@pytest.mark.skipif(resource is None, reason="POSIX resource limits")
+def test_a_failed_write_leaves_the_file_whole_and_the_others_are_fixed(tmp_path: Path) -> None:
+    big = GRU_TUPLE + "# padding\n" * 2_000
+    write_project(tmp_path, {"a_big.py": big, "b_small.py": GRU_TUPLE, "c_small.py": GRU_TUPLE})
+    (tmp_path / "a_big.py").chmod(0o640)
+    done = _run_limited(tmp_path, 10_000, "--fix", ".")
+    assert done.returncode == 2, done.stderr
+    assert (tmp_path / "a_big.py").read_text() == big  # not cut short
+    assert (tmp_path / "b_small.py").read_text() == GRU_FIXED
+    assert (tmp_path / "c_small.py").read_text() == GRU_FIXED
+    assert "rnnlint: error: a_big.py: cannot write the fixes (File too large)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_big.py", "b_small.py", "c_small.py", "pyproject.toml"]
+    done = _run_limited(tmp_path, 1_000_000, "--fix", ".")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert (tmp_path / "a_big.py").read_text() == big.replace("(h0,))", "h0)")
+    assert stat.S_IMODE((tmp_path / "a_big.py").stat().st_mode) == 0o640  # the mode is kept
+
+
+def test_fix_never_writes_through_a_symlink_out_of_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    root, outside = tmp_path / "proj", tmp_path / "outside"
+    root.mkdir()
+    write_project(root, {"inner/real.py": GRU_TUPLE})
+    outside.mkdir()
+    (outside / "target.py").write_text(GRU_TUPLE)
+    (root / "link.py").symlink_to(outside / "target.py")
+    (root / "inlink.py").symlink_to(root / "inner" / "real.py")
+    monkeypatch.chdir(root)
+    result = invoke("check", "--fix", "link.py", "inlink.py")
+    assert result.exit_code == 2
+    assert (outside / "target.py").read_text() == GRU_TUPLE
+    assert "link.py: cannot write the fixes (it leads (through a symlink) to" in result.output
+    assert (root / "inner" / "real.py").read_text() == GRU_FIXED  # a symlink inside the project is followed
+    assert (root / "inlink.py").is_symlink()
+
+
+NOTEBOOK_CRLF = (
+    '{\n  "metadata": {"scale": 1e400, "ratio": 1.50, "kernelspec": {"language": "python"}},\n'
+    '  "cells": [\n'
+    '    {\n      "source": [\n        "import torch\\r\\n",\n        "import torch.nn as nn\\r\\n",\n'
+    '        "rnn = nn.GRU(4, 8)\\r\\n",\n        "x = torch.randn(5, 3, 4)\\r\\n",\n'
+    '        "h0 = torch.zeros(1, 3, 8)\\r\\n",\n        "out, h = rnn(x, (h0,))  # caf\\u00e9\\r\\n",\n'
+    '        "print(h)"\n      ],\n      "cell_type": "code", "outputs": [], "metadata": {}\n    },\n'
+    '    {"cell_type": "markdown", "source": "caf\\u00e9 1e400", "metadata": {}}\n'
+    '  ],\n  "nbformat": 4, "nbformat_minor": 5\n}'
+)
+
+
+def test_a_notebook_fix_changes_only_the_edited_cell_source(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(NOTEBOOK_CRLF)
+    change = fix_file(path, path.name, lambda d: True)
+    assert change is not None
+    change.write()
+    assert path.read_text() == NOTEBOOK_CRLF.replace("rnn(x, (h0,))", "rnn(x, h0)")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of any bytes")
+def test_diff_escapes_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    write_project(tmp_path, {})
+    with open(os.path.join(os.fsencode(tmp_path), b"m\xff\x1b[2J.py"), "wb") as f:
+        f.write(GRU_TUPLE.encode())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": os.getcwd()}
+    done = subprocess.run([sys.executable, "-m", "rnnlint", "check", "--no-cache", "--diff", "."], cwd=tmp_path,
+                          capture_output=True, env=env, timeout=60)
+    assert done.returncode == 1, done.stderr.decode()
+    assert done.stdout.decode("utf-8").startswith("--- m\\xff\\x1b[2J.py\n+++ m\\xff\\x1b[2J.py\n")

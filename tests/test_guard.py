@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -73,7 +77,7 @@ def _error(call) -> RNNShapeError:
 def test_error_names_the_module_path_the_numbers_and_the_fix() -> None:
     model = guard(Seq2Seq())
     err = _error(lambda: model.encoder.rnn(torch.randn(4, 7, 3)))
-    assert isinstance(err, ValueError)
+    assert isinstance(err, RuntimeError) and isinstance(err, ValueError)  # torch raises one or the other
     assert err.code == "RNN001"
     assert err.module_name == "encoder.rnn"
     assert "input_size=10" in err.expected
@@ -191,9 +195,11 @@ def test_only_torch_rnn_forwards_are_guarded() -> None:
     model["custom"](torch.randn(4, 2, 3), [4, 4])
 
 
-def test_guard_rejects_a_non_module() -> None:
+def test_guard_and_unguard_reject_a_non_module() -> None:
     with pytest.raises(TypeError, match="nn.Module"):
         guard(lambda x: x)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"rnnlint.unguard expects an nn.Module, got int"):
+        unguard(42)  # type: ignore[type-var]
 
 
 # --------------------------------------------------------------------------- what it leaves alone
@@ -231,20 +237,90 @@ def test_guard_reads_no_values() -> None:
         guard(module)(x)
 
 
-def test_guarded_model_deep_copies_pickles_and_saves() -> None:
-    model = guard(Seq2Seq())
+def test_a_deep_copy_of_a_guarded_model_is_guarded_alike() -> None:
+    model = guard(Seq2Seq(), strict=True)
+    expected = model(TOKENS)
+    clone = copy.deepcopy(model)
+    assert torch.equal(clone(TOKENS), expected)
+    forward = clone.encoder.rnn.__dict__["forward"]
+    assert forward.module is clone.encoder.rnn and forward.checker.strict  # bound to the copy
+    assert clone.alias.forward.module is clone.shared  # a shared module is copied once
+    with pytest.raises(RNNShapeError) as info:
+        clone.encoder.rnn(torch.randn(4, 7, 3))
+    assert info.value.module_name == "encoder.rnn"
+    unguard(model)
+    assert "forward" in clone.encoder.rnn.__dict__  # the copy's guard is its own
+
+
+def test_a_guarded_model_pickles_and_saves_as_the_plain_model() -> None:
+    plain = Seq2Seq()
+    model = guard(copy.deepcopy(plain))
     expected = model(TOKENS)
     buffer = io.BytesIO()
     torch.save(model, buffer)
+    assert b"rnnlint" not in buffer.getvalue() and b"rnnlint" not in pickle.dumps(model)
     buffer.seek(0)
-    copies = [copy.deepcopy(model), pickle.loads(pickle.dumps(model)), torch.load(buffer, weights_only=False)]
-    for clone in copies:
+    for clone in [pickle.loads(pickle.dumps(model)), torch.load(buffer, weights_only=False)]:
         assert torch.equal(clone(TOKENS), expected)
-        forward = clone.encoder.rnn.__dict__["forward"]
-        assert forward._module() is clone.encoder.rnn  # bound to the copy, not the original
-        with pytest.raises(RNNShapeError) as info:
+        assert _snapshot(clone).__repr__().count("rnnlint") == 0
+        assert [sorted(m.__dict__) for m in clone.modules()] == [sorted(m.__dict__) for m in plain.modules()]
+        with pytest.raises(RuntimeError) as info:  # torch's own error: the copy is not guarded
             clone.encoder.rnn(torch.randn(4, 7, 3))
-        assert info.value.module_name == "encoder.rnn"
+        assert not isinstance(info.value, RNNShapeError)
+    assert isinstance(model.encoder.rnn.forward, GuardedForward)  # the original stays guarded
+
+
+LOAD_WITHOUT_RNNLINT = """
+import sys
+sys.modules["rnnlint"] = None  # `import rnnlint` (and any rnnlint.* module) raises ImportError
+import torch
+model = torch.load(sys.argv[1], weights_only=False)
+outputs = [model["lstm"](torch.randn(4, 2, 3))[0], model["cell"](torch.randn(2, 3))[0]]
+print(tuple(outputs[0].shape), tuple(outputs[1].shape))
+"""
+
+
+def test_a_saved_guarded_model_loads_and_runs_where_rnnlint_cannot_be_imported(tmp_path: Path) -> None:
+    model = guard(nn.ModuleDict({"lstm": nn.LSTM(3, 5), "cell": nn.LSTMCell(3, 5)}))
+    torch.save(model, tmp_path / "model.pt")
+    done = subprocess.run([sys.executable, "-c", LOAD_WITHOUT_RNNLINT, str(tmp_path / "model.pt")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["(4,", "2,", "5)", "(2,", "5)"]
+
+
+def test_a_shallow_copy_runs_itself() -> None:
+    gru = guard(nn.GRU(3, 5))
+    shallow = copy.copy(gru)
+    shallow.batch_first = True  # an attribute of the copy alone
+    x, h0 = torch.randn(2, 6, 3), torch.zeros(1, 2, 5)  # batch 2 only when read as (batch, time)
+    assert shallow(x, h0)[0].shape == (2, 6, 5)  # the copy ran, not the time-major original
+    assert "forward" not in shallow.__dict__  # a shallow copy is the plain module
+    del gru
+    gc.collect()
+    assert shallow(x, h0)[0].shape == (2, 6, 5)
+
+
+def test_a_forward_kept_alone_runs_after_the_module_is_dropped() -> None:
+    forward = guard(nn.GRU(3, 5)).forward
+    gc.collect()
+    assert forward(torch.randn(4, 2, 3))[0].shape == (4, 2, 5)
+    with pytest.raises(RNNShapeError):
+        forward(torch.randn(4, 2, 7))
+
+
+def test_unguard_of_a_guarded_model_frees_it_without_the_cycle_collector() -> None:
+    import weakref
+
+    gc.disable()
+    try:
+        model = guard(Seq2Seq())
+        model(TOKENS)
+        alive = weakref.ref(unguard(model))
+        del model
+        assert alive() is None
+    finally:
+        gc.enable()
 
 
 def test_state_dict_has_no_new_keys() -> None:
@@ -320,8 +396,8 @@ class ScriptableNet(nn.Module):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_jit_script_needs_unguard_first() -> None:
     model = guard(ScriptableNet())
-    with pytest.raises(AttributeError):  # the compiler wants a function as the GRU's forward
-        torch.jit.script(model)
+    with pytest.raises(AttributeError, match=r"torch.jit.script cannot compile; call rnnlint.unguard\(model\) first"):
+        torch.jit.script(model)  # the compiler wants a function as the GRU's forward
     scripted = torch.jit.script(unguard(model))
     x = torch.randn(4, 2, 3)
     assert torch.equal(scripted(x), model(x))

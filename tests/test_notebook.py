@@ -161,6 +161,8 @@ def test_cells_are_parsed_one_by_one() -> None:
     (b'{"nbformat": 3, "worksheets": ["nn.LSTM(3, 4)"]}', "nbformat 3 notebooks are not read", (1, 1)),
     (b'{"cells": [{"cell_type": "code", "source": 3}], "x": "nn.LSTM(3, 4)"}', "cell 1's source is neither", (1, 1)),
     (b'\xff{"cells": [], "x": "nn.LSTM(3, 4)"}', "the notebook is not UTF-8", (1, 1)),
+    (b'{"cells": [{"cell_type": "code", "source": ["rnn = nn.LSTM(3, 4)\\n", "s = \\"\\ud800\\""]}]}',
+     "cell 1's source is not valid Unicode (it holds a lone surrogate)", (1, 1)),
     (b'{"x": "nn.LSTM(3, 4)", "y": ' + b"[" * 100_000, "nested too deeply", (1, 1)),
 ])
 def test_a_malformed_notebook_is_one_clear_finding(data: bytes, message: str, position: tuple[int, int]) -> None:
@@ -228,3 +230,15 @@ def test_the_cache_follows_a_module_the_notebook_imports(tmp_path: Path) -> None
     assert codes() == []
     (tmp_path / "model.py").write_text("import torch.nn as nn\n\ndef make():\n    return nn.GRU(5, 8)\n")
     assert codes() == ["RNN001"]
+
+
+def test_a_lone_surrogate_in_a_cell_costs_only_its_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = ('{"cells": [{"cell_type": "code", "source": '
+              '["import torch.nn as nn\\n", "rnn = nn.LSTM(3, 4)\\n", "s = \\"\\ud800\\""]}]}')
+    write_project(tmp_path, {"a.ipynb": source, "b.py": LSTM_BUG})
+    monkeypatch.chdir(tmp_path)
+    for args in (("check",), ("check", "--fix")):
+        result = invoke(*args, "--output-format", "json")
+        assert result.exit_code == 1, result.output
+        found = [(i["filename"], i["code"]) for i in json.loads(result.output)]
+        assert found == [("a.ipynb", "RNN000"), ("b.py", "RNN001")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,6 +15,7 @@ import pytest
 pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
+import test_runtime_agreement as agreement  # noqa: E402
 from rnnlint.runtime.patch import PatchedForward, guard_classes  # noqa: E402
 
 MODELS = """
@@ -153,3 +156,68 @@ def test_patched_forward_keeps_the_results() -> None:
         assert torch.equal(lstm.forward(x)[0], expected)
     finally:
         restore()
+
+
+def _suite_expecting_torchs_errors() -> tuple[str, int]:
+    """A test file a user could have written before the guard: each bad call of the agreement
+    table that torch rejects with a RuntimeError or a ValueError, inside `pytest.raises` of that
+    type. Each test also says whether the error it got was the guard's."""
+    helpers = "\n\n".join(inspect.getsource(f) for f in (agreement.pack, agreement.with_attr, agreement.in_autocast))
+    tests = []
+    for case, _, module_src, call_src in agreement.RAISING:
+        error = agreement._outcome(module_src, call_src, guard=False)
+        if type(error) in (RuntimeError, ValueError):
+            tests.append(f"""
+def test_{case}(request):
+    m = {module_src}
+    with pytest.raises({type(error).__name__}) as info:
+        {call_src}
+    assert (type(info.value).__name__ == "RNNShapeError") == request.config.getoption("rnn_guard")
+""")
+    header = ("from typing import Any\n\nimport pytest\nimport torch\nfrom torch import nn\n"
+              "from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence\n\n")
+    return header + helpers + "\n" + "".join(tests), len(tests)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_suite_expecting_torchs_errors_passes_the_same_with_and_without_the_guard(tmp_path: Path) -> None:
+    suite, count = _suite_expecting_torchs_errors()
+    assert count >= 60  # most bad calls: torch raises RuntimeError (sizes), ValueError (ranks, dtypes)
+    for args in ((), ("--rnn-guard",)):
+        done = _pytest(tmp_path, {"test_bad_calls.py": suite}, "-q", "-W", "ignore::UserWarning", *args)
+        assert done.returncode == 0, done.stdout[-3000:]
+        assert f"{count} passed" in done.stdout.splitlines()[-1]
+
+
+def _failures(output: str) -> dict[str, str]:
+    """Each failed test's section of pytest's FAILURES report."""
+    parts = re.split(r"^_{3,} (\w+) _{3,}$", output.split("= FAILURES =", 1)[1].split("short test summary")[0],
+                     flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def test_a_guard_failure_ends_at_the_users_call(tmp_path: Path) -> None:
+    done = _pytest(tmp_path, {"test_fails.py": """
+        import rnnlint
+        import torch
+        from torch import nn
+
+        def test_session_guard():
+            nn.GRU(3, 5)(torch.randn(4, 2, 7))
+
+        def test_model_guard():
+            model = rnnlint.guard(nn.Sequential(nn.GRU(3, 5)))
+            model[0](torch.randn(4, 2, 7))
+
+        def test_torchs_own_error():
+            nn.GRU(3, 5)(torch.randn(0, 2, 3))  # an empty sequence: no rule, torch raises
+        """}, "--rnn-guard")
+    assert done.returncode == 1
+    failures = _failures(done.stdout)
+    for test, call in [("test_session_guard", "nn.GRU(3, 5)(torch.randn(4, 2, 7))"),
+                       ("test_model_guard", "model[0](torch.randn(4, 2, 7))")]:
+        frames = re.findall(r"^(\S+):\d+: ", failures[test], flags=re.MULTILINE)
+        assert frames == ["test_fails.py"], failures[test]  # the user's frame alone: no rnnlint, no torch
+        assert f">       {call}\nE       rnnlint.RNNShapeError: RNN001" in failures[test]
+    # any other error keeps every frame (a bug in rnnlint would show its own)
+    assert f"torch{os.sep}nn{os.sep}modules{os.sep}rnn.py" in failures["test_torchs_own_error"]

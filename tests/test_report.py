@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import json
 from pathlib import Path
 from typing import Any
@@ -141,3 +144,43 @@ def test_formats_through_the_command(tmp_path: Path, monkeypatch: pytest.MonkeyP
     sarif_validator.validate(json.loads(invoke("check", "--output-format", "sarif").output))
     lines = invoke("check", "--output-format", "github").output.splitlines()
     assert [line.split(",")[0] for line in lines] == ["::error file=bad.py", "::error file=bug.py"]
+
+
+BAD_NAME = b"mod\xff\x1b[31mred.py"  # not UTF-8, with a terminal escape
+
+
+def _check_bytes_name(tmp_path: Path, fmt: str) -> "subprocess.CompletedProcess[bytes]":
+    write_project(tmp_path, {})
+    with open(os.path.join(os.fsencode(tmp_path), BAD_NAME), "wb") as f:
+        f.write(INPUT_SIZE_BUG.encode())
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": os.getcwd()}
+    return subprocess.run([sys.executable, "-m", "rnnlint", "check", "--no-cache", "--output-format", fmt, "."],
+                          cwd=tmp_path, capture_output=True, env=env, timeout=60)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of any bytes")
+@pytest.mark.parametrize("fmt", ["text", "github", "sarif", "json"])
+def test_a_file_name_that_is_not_utf8_is_escaped(tmp_path: Path, fmt: str,
+                                                 sarif_validator: jsonschema.Draft4Validator) -> None:
+    done = _check_bytes_name(tmp_path, fmt)
+    assert done.returncode == 1, done.stderr.decode()
+    out = done.stdout.decode("utf-8")  # strict: every format writes valid UTF-8
+    assert "\x1b" not in out
+    if fmt == "text":
+        assert out.startswith("mod\\xff\\x1b[31mred.py:4:")
+    elif fmt == "github":
+        assert out.startswith("::error file=mod\\xff\\x1b[31mred.py,line=4,")
+    elif fmt == "sarif":
+        log = json.loads(out)
+        sarif_validator.validate(log)
+        uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "mod%FF%1B%5B31mred.py"
+    else:
+        assert os.fsencode(json.loads(out)[0]["filename"]) == BAD_NAME  # JSON keeps the exact name
+
+
+def test_control_characters_in_names_and_errors_are_not_printed_raw() -> None:
+    odd = Diagnostic("a\x1b]0;title\x07b.py", 1, 1, 1, 2, "RNN000", "x", "error")
+    text = render("text", [odd])
+    assert "\x1b" not in text and "\x07" not in text
+    assert text.startswith("a\\x1b]0;title\\x07b.py:1:1: RNN000 x")

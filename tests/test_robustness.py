@@ -71,14 +71,14 @@ def test_a_file_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     """Permission denied, made in-process (as root, chmod 000 still reads)."""
     (tmp_path / "bug.py").write_text(BUG)
     (tmp_path / "secret.py").write_text(BUG)
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "secret.py":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def denied(path: object, *args: object, **kwargs: object) -> int:
+        if os.path.basename(os.fsdecode(path)) == "secret.py":  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", denied)
     monkeypatch.chdir(tmp_path)
     result = invoke("check", "--no-cache", "--output-format", "json", ".")
     assert result.exit_code == 1, result.output

@@ -60,3 +60,39 @@ def test_files_that_cannot_matter_are_not_parsed(tmp_path: Path) -> None:
              "assert 'libcst' not in sys.modules and 'torch' not in sys.modules, 'heavy import'\n")
     proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_rnns_imported_with_a_star_are_found(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.rnn = nn.LSTM(10, 20)\n\n    def forward(self, x):\n        return self.rnn(x)\n")
+    (tmp_path / "train.py").write_text("import torch\nfrom model import *\n\nnet = Net()\nnet(torch.randn(5, 3, 7))\n")
+    assert [(Path(p).name, code) for p, _, _, code, _ in _found(tmp_path, use_cache=False)] == [("train.py", "RNN001")]
+
+
+def test_a_file_over_the_size_cap_is_one_finding_and_never_read(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from rnnlint.static.parsing import MAX_FILE_BYTES
+    from rnnlint.static.project import MAX_BYTES
+
+    (tmp_path / "pyproject.toml").write_text("")
+    with open(tmp_path / "huge.py", "wb") as f:  # sparse: costs no disk
+        f.write(b"import torch.nn as nn\nrnn = nn.LSTM(3, 5)\n")
+        f.truncate(MAX_FILE_BYTES * 10)
+    with open(tmp_path / "big_model.py", "wb") as f:  # an imported sibling over its own cap
+        f.write(b"import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n"
+                b"        super().__init__()\n        self.rnn = nn.LSTM(3, 5)\n")
+        f.truncate(MAX_BYTES * 20)
+    (tmp_path / "train.py").write_text("import torch\nfrom big_model import Net\n\nNet()(torch.randn(2, 4, 3))\n")
+    tracemalloc.start()
+    try:
+        result = runner.run([str(tmp_path)], Config(root=tmp_path), use_cache=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    found = [(Path(d.path).name, d.code) for d in result.diagnostics]
+    assert found == [("big_model.py", "RNN000"), ("huge.py", "RNN000")]  # train.py learns nothing of Net
+    assert all("too large to check" in d.message for d in result.diagnostics)
+    assert peak < MAX_BYTES * 4, peak  # neither file was read whole

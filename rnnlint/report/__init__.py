@@ -6,6 +6,7 @@ Each module has `emit(diagnostics, out, options)`, writing the (sorted) findings
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
@@ -32,3 +33,21 @@ Emitter = Callable[[Sequence["Diagnostic"], TextIO, Options], None]
 
 def emitter(name: str) -> Emitter:
     return importlib.import_module(f".{FORMATS[name]}", __name__).emit
+
+
+# C0 and C1 control characters and DEL: in a file name they would move a terminal's cursor,
+# recolour it or set its title. A message may keep its line breaks and tabs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(name: str, text: bool = False) -> str:
+    """A path (or with `text`, a message) as a person may safely read it: bytes that are not
+    UTF-8 (kept by Python as lone surrogates) and control characters become `\\xNN`, so no
+    output stream chokes on it and no terminal obeys it."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        raw = name.encode("utf-8", "backslashreplace")
+    escaped = raw.decode("utf-8", "backslashreplace")
+    return (_CONTROL_IN_TEXT if text else _CONTROL).sub(lambda m: f"\\x{ord(m.group()):02x}", escaped)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence, TextIO
 
 from ..diagnostic import Diagnostic
-from . import Options
+from . import Options, printable
 
 
 def _escape_data(text: str) -> str:
@@ -21,11 +21,12 @@ def annotation(d: Diagnostic, explain: bool = False) -> str:
     # an annotation's lines are the file's: in a notebook, the title says which cell they count in
     where = f" (cell {d.cell})" if d.cell is not None else ""
     properties = {
-        "file": d.path, "line": d.row, "col": d.column,
+        "file": printable(d.path), "line": d.row, "col": d.column,
         "endLine": d.end_row, "endColumn": d.end_column, "title": f"{d.code} {d.name}{where}",
     }
     props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
-    message = "\n".join((d.message, *(f.text() for f in d.explain))) if explain else d.message
+    lines = (d.message, *(f.text() for f in d.explain)) if explain else (d.message,)
+    message = "\n".join(printable(line, text=True) for line in lines)
     return f"::{command} {props}::{_escape_data(message)}"
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path, PurePath
+import os
+from pathlib import PurePath
 from typing import Any, Sequence, TextIO
 from urllib.parse import quote
 
@@ -30,7 +31,16 @@ def _rule(rule: rules.Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    return Path(path).as_uri() if PurePath(path).is_absolute() else quote(PurePath(path).as_posix())
+    """A file URI, or a relative reference, percent-encoding the name's bytes (a name that is
+    not UTF-8 keeps its own bytes, as `%FF`)."""
+    if os.name == "nt" and PurePath(path).is_absolute():
+        return PurePath(path).as_uri()  # file:///C:/...
+    posix = PurePath(path).as_posix()
+    try:
+        raw = os.fsencode(posix)
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        raw = posix.encode("utf-8", "surrogatepass")
+    return ("file://" if PurePath(path).is_absolute() else "") + quote(raw)
 
 
 def _result(d: Diagnostic, index: dict[str, int], explain: bool) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Sequence, TextIO
 
 from ..diagnostic import Diagnostic
-from . import Options
+from . import Options, printable
 
 _STYLES = {"path": "1", "error": "1;31", "warning": "1;33", "ok": "1;32"}
 
@@ -56,10 +56,10 @@ def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> No
         lines = []
         for d in diagnostics:
             cell = f"cell {d.cell}:" if d.cell is not None else ""  # a notebook's, as ruff writes it
-            lines.append(f"{_paint(d.path, 'path', options.color)}:{cell}{d.row}:{d.column}: "
-                         f"{_paint(d.code, d.severity, options.color)} {d.message}")
+            lines.append(f"{_paint(printable(d.path), 'path', options.color)}:{cell}{d.row}:{d.column}: "
+                         f"{_paint(d.code, d.severity, options.color)} {printable(d.message, text=True)}")
             if options.explain:
-                lines.extend(f"    {fact.text()}" for fact in d.explain)
+                lines.extend(f"    {printable(fact.text(), text=True)}" for fact in d.explain)
     if not options.quiet:
         if options.fixed:
             lines.append(f"Fixed {_plural(options.fixed, 'finding')}.")

@@ -65,9 +65,12 @@ _READERS = {"RNN": _recurrent_attributes, "LSTM": _recurrent_attributes, "GRU": 
             "LSTMCell": _cell_attributes, "GRUCell": _cell_attributes, "RNNCell": _rnn_cell_attributes}
 
 
-class RNNShapeError(ValueError):
+class RNNShapeError(RuntimeError, ValueError):
     """An RNN call broke the contract: `.code` names the rule, `.module_name` the module's path
-    in the guarded model, `.expected`/`.actual`/`.hint` the facts the message is built from."""
+    in the guarded model, `.expected`/`.actual`/`.hint` the facts the message is built from.
+
+    A RuntimeError, as torch's own errors for these calls are (a test that expects torch's error
+    passes guarded too), and a ValueError, as torch's dtype errors are."""
 
     def __init__(self, violation: Violation, module_name: str, module_text: str) -> None:
         self.violation = violation
@@ -87,6 +90,18 @@ class RNNShapeError(ValueError):
 
 
 RNNShapeError.__module__ = "rnnlint"  # tracebacks show the public name, rnnlint.RNNShapeError
+
+
+def hide_guard_frames(excinfo: Any) -> bool:
+    """A guard module's `__tracebackhide__`: pytest leaves its frames out of a guard failure, so
+    the traceback ends at the user's call (any other error shows them: a bug stays visible)."""
+    return excinfo is not None and excinfo.errisinstance(RNNShapeError)
+
+
+__tracebackhide__ = hide_guard_frames
+# torch's `Module.__call__` frames sit between the user's call and the guard's: hidden too, for
+# a guard failure only (pytest reads `__tracebackhide__` from a frame's globals)
+vars(torch.nn.modules.module).setdefault("__tracebackhide__", hide_guard_frames)
 
 
 def kind_of(module: nn.Module) -> Optional[str]:

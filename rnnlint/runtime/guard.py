@@ -2,22 +2,27 @@
 
 Each guarded module gets a `GuardedForward` as its instance `forward`, in place of a forward
 pre-hook: a hook sends every call through `Module._call_impl`'s slow path (4-5 µs a call on its
-own, measured by bench/guard_overhead.py), an instance attribute costs one Python call. It is a
-top-level class holding a weak reference to its module, so a guarded model still deep-copies,
-pickles and `torch.save`s, `state_dict()` does not change, and no reference cycle keeps a
-dropped model alive.
+own, measured by bench/guard_overhead.py), an instance attribute costs one Python call.
+
+A guard is a test-time concern, so it never travels with the module: the guard also sets the
+module's instance `__getstate__`, which pickle, `torch.save` and `copy.copy` ask for the state,
+to give the plain module's state (a saved model loads where rnnlint is not installed; a shallow
+copy runs itself, unguarded). `copy.deepcopy` asks the instance `__deepcopy__` first, which
+copies the plain module and guards the copy alike. The guard holds its module strongly, like a
+bound method (a `forward` kept alone still runs): a guarded model is freed by the cycle
+collector, or at once after `unguard`.
 """
 
 from __future__ import annotations
 
-import weakref
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Optional, TypeVar
 
 from torch import nn
 
-from .calls import CallChecker, RNNShapeError, kind_of
+from .calls import CallChecker, RNNShapeError, hide_guard_frames, kind_of
 
 __all__ = ["guard", "unguard", "guarded", "RNNShapeError", "GuardedForward"]
 
@@ -25,6 +30,11 @@ M = TypeVar("M", bound=nn.Module)
 
 # The torch classes whose `forward` the guard understands (signature `forward(input, hx=None)`).
 _TORCH_RNN_CLASSES = (nn.RNN, nn.LSTM, nn.GRU, nn.RNNCell, nn.LSTMCell, nn.GRUCell)
+# The module `__dict__` entries a guard sets: its forward and the two copy hooks.
+_ENTRIES = ("forward", "__getstate__", "__deepcopy__")
+_FUNCTION_ATTRIBUTES = frozenset({"__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__"})
+
+__tracebackhide__ = hide_guard_frames
 
 
 class GuardedForward:
@@ -32,28 +42,43 @@ class GuardedForward:
 
     def __init__(self, module: nn.Module, name: str, kind: str, strict: bool,
                  previous: Optional[Any] = None) -> None:
-        self._module = weakref.ref(module)
+        self.module = module
         self.name = name
         self.checker = CallChecker(kind, strict)
         self.previous = previous  # an instance `forward` the module already had, called in turn
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        module = self._module()
+        module = self.module
         self.checker.check(module, args, kwargs, self.name)
         if self.previous is not None:
             return self.previous(*args, **kwargs)
         return type(module).forward(module, *args, **kwargs)
 
-    # A weak reference neither pickles nor deep-copies: travel as the module itself (pickle and
-    # deepcopy memoize it, so the copy points at the copied module).
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_module"] = self._module()
+    def __getattr__(self, name: str) -> Any:
+        # reached only for a missing attribute, e.g. a function's, which torch.jit.script asks of a forward
+        hint = (": this forward is rnnlint's guard, which torch.jit.script cannot compile; "
+                "call rnnlint.unguard(model) first") if name in _FUNCTION_ATTRIBUTES else ""
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
+
+    def plain_state(self) -> dict[str, Any]:
+        """The module's state as if it were not guarded (its class's own `__getstate__`)."""
+        module = self.module
+        state = dict(type(module).__getstate__(module))
+        for key in _ENTRIES:
+            state.pop(key, None)
+        if self.previous is not None:
+            state["forward"] = self.previous
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._module = weakref.ref(state["_module"])
+    def deep_copy(self, memo: dict[int, Any]) -> nn.Module:
+        """`copy.deepcopy` of the module: the plain module copied as deepcopy would, then guarded
+        alike (a shared module is copied once: `memo`)."""
+        module = self.module
+        clone = type(module).__new__(type(module))
+        memo[id(module)] = clone
+        clone.__setstate__(copy.deepcopy(self.plain_state(), memo))
+        _install_one(clone, self.name, self.checker.kind, self.checker.strict)
+        return clone
 
 
 def _guardable(module: nn.Module) -> Optional[str]:
@@ -66,21 +91,30 @@ def _guardable(module: nn.Module) -> Optional[str]:
     return kind if owner in _TORCH_RNN_CLASSES else None
 
 
-def _install(model: nn.Module, strict: bool) -> list[tuple[nn.Module, Any]]:
+def _install_one(module: nn.Module, name: str, kind: str, strict: bool) -> None:
+    before = module.__dict__.get("forward")
+    previous = before.previous if isinstance(before, GuardedForward) else before
+    forward = GuardedForward(module, name, kind, strict, previous)
+    module.__dict__.update(forward=forward, __getstate__=forward.plain_state, __deepcopy__=forward.deep_copy)
+
+
+def _install(model: nn.Module, strict: bool) -> list[tuple[nn.Module, dict[str, Any]]]:
     """Guard each RNN module of `model` once (a shared module under its first name); return each
-    touched module with the `forward` entry its `__dict__` had before (None: it had none)."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"rnnlint.guard expects an nn.Module, got {type(model).__name__}")
+    touched module with the entries of `_ENTRIES` its `__dict__` had before."""
+    _require_module(model, "guard")
     touched = []
     for name, module in model.named_modules():
         kind = _guardable(module)
         if kind is None:
             continue
-        before = module.__dict__.get("forward")
-        previous = before.previous if isinstance(before, GuardedForward) else before
-        module.__dict__["forward"] = GuardedForward(module, name, kind, strict, previous)
-        touched.append((module, before))
+        touched.append((module, {k: module.__dict__[k] for k in _ENTRIES if k in module.__dict__}))
+        _install_one(module, name, kind, strict)
     return touched
+
+
+def _require_module(model: Any, function: str) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"rnnlint.{function} expects an nn.Module, got {type(model).__name__}")
 
 
 def guard(model: M, strict: bool = False) -> M:
@@ -96,14 +130,20 @@ def guard(model: M, strict: bool = False) -> M:
 
 def unguard(model: M) -> M:
     """Remove the guard from every module of `model`, restoring each module exactly."""
+    _require_module(model, "unguard")
     for module in model.modules():
         current = module.__dict__.get("forward")
         if isinstance(current, GuardedForward):
-            if current.previous is None:
-                del module.__dict__["forward"]
-            else:
-                module.__dict__["forward"] = current.previous
+            _restore(module, {} if current.previous is None else {"forward": current.previous})
     return model
+
+
+def _restore(module: nn.Module, before: dict[str, Any]) -> None:
+    for key in _ENTRIES:
+        if key in before:
+            module.__dict__[key] = before[key]
+        else:
+            module.__dict__.pop(key, None)
 
 
 @contextmanager
@@ -114,7 +154,4 @@ def guarded(model: M, strict: bool = False) -> Iterator[M]:
         yield model
     finally:
         for module, before in touched:
-            if before is None:
-                module.__dict__.pop("forward", None)
-            else:
-                module.__dict__["forward"] = before
+            _restore(module, before)

@@ -16,7 +16,9 @@ from typing import Any, Callable, Optional
 
 from torch import nn
 
-from .calls import CallChecker
+from .calls import CallChecker, hide_guard_frames
+
+__tracebackhide__ = hide_guard_frames
 
 _CLASSES: dict[str, type[nn.Module]] = {
     "RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU,

@@ -8,7 +8,7 @@ configured strictness, for messages that name module paths) or `@pytest.mark.rnn
 (`@pytest.mark.rnn_guard(strict=True)`). A violation fails the test with the RNNShapeError.
 
 Off (the default), the plugin registers its options and nothing else: torch is imported only
-once guarding is on.
+once guarding is on; turned on where torch is missing, it is a usage error that says so.
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("rnn_guard_strict", "guard strictly (like --rnn-guard-strict)", type="bool", default=False)
 
 
+def _guard_classes(strict: bool) -> Callable[[], None]:
+    """`patch.guard_classes`, importing torch; without torch a usage error, not a traceback."""
+    try:
+        from .patch import guard_classes
+    except ImportError as exc:
+        raise pytest.UsageError(
+            f"rnnlint's RNN guard needs torch, which cannot be imported ({exc}): pip install torch") from None
+    return guard_classes(strict=strict)
+
+
 def _strict(config: pytest.Config) -> bool:
     return bool(config.getoption("rnn_guard_strict") or config.getini("rnn_guard_strict"))
 
@@ -44,9 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "rnn_guard(strict=False): guard every RNN call in this test (see rnnlint.guard)")
     if _session_guard(config):
-        from .patch import guard_classes
-
-        config.stash[_RESTORE] = guard_classes(strict=_strict(config))
+        config.stash[_RESTORE] = _guard_classes(_strict(config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -68,9 +76,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
     if marker is None:
         yield
         return
-    from .patch import guard_classes
-
-    restore = guard_classes(strict=bool(marker.kwargs.get("strict", _strict(item.config))))
+    restore = _guard_classes(bool(marker.kwargs.get("strict", _strict(item.config))))
     try:
         yield
     finally:
@@ -80,11 +86,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
 @pytest.fixture
 def rnn_guard(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Guard every RNN call in this test; yields `rnnlint.guard` with the configured strictness."""
-    from .guard import guard
-    from .patch import guard_classes
-
     strict = _strict(request.config)
-    restore = guard_classes(strict=strict)
+    restore = _guard_classes(strict)
+    from .guard import guard
+
     try:
         yield partial(guard, strict=strict)
     finally:

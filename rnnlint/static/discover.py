@@ -33,7 +33,9 @@ class Discovery:
 
 def skipped_dir(path: Path) -> bool:
     name = path.name
-    return name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").is_file()
+    # os.path.isfile, not Path.is_file: a folder that cannot be entered (or a path too long) is
+    # judged by the walk, which reports it, instead of raising here
+    return name in SKIPPED_DIRS or name.endswith(".egg-info") or os.path.isfile(path / "pyvenv.cfg")
 
 
 def force_excluded(path: Path, config: Config) -> bool:
@@ -44,7 +46,7 @@ def force_excluded(path: Path, config: Config) -> bool:
         chain = [Path(rel)]
     else:
         chain = [config.root.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
-    return any(config.is_excluded(p) or (p.is_dir() and skipped_dir(p)) for p in chain)
+    return any(config.is_excluded(p) or (os.path.isdir(p) and skipped_dir(p)) for p in chain)
 
 
 def _walk(folder: Path, config: Config, errors: list[str]) -> Iterable[tuple[Path, str]]:
@@ -83,11 +85,15 @@ def discover(paths: Iterable[str], config: Config) -> Discovery:
 
     for arg in paths:
         path = Path(arg)
-        if not os.path.lexists(path):
-            errors.append(f"{arg}: no such file or directory")
-        elif config.force_exclude and force_excluded(path, config):
+        try:
+            os.lstat(path)
+        except (OSError, ValueError) as exc:  # missing, in a folder that cannot be entered, too long, a NUL
+            reason = getattr(exc, "strerror", None) or str(exc)
+            errors.append(f"{arg}: {reason[:1].lower()}{reason[1:]}")
             continue
-        elif path.is_dir():  # a folder named `x.py` is still a folder
+        if config.force_exclude and force_excluded(path, config):
+            continue
+        elif os.path.isdir(path):  # a folder named `x.py` is still a folder
             for file, real in _walk(path, config, errors):
                 found.setdefault(real, (file, str(file)))
         else:  # a broken symlink too: the engine reports it as unreadable (RNN000)

@@ -7,18 +7,15 @@ knows the format), and the files a module imports are read by `project`.
 
 from __future__ import annotations
 
-import errno
-import os
-import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ..diagnostic import Diagnostic
 from .notebook import Cell, NotebookError, read, to_cells
-from .parsing import decode, parse_ast
+from .parsing import decode, parse_ast, read_source
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
-from .result import FileResult, syntax_error
+from .result import FileResult, syntax_error, unreadable
 
 if TYPE_CHECKING:
     from .analysis.source import Observer
@@ -28,14 +25,21 @@ def lint_source(source: str, path: str, real: Optional[Path] = None, observer: O
                 ) -> list[Diagnostic]:
     """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint.
 
-    With `real` (the file on disk), modules it imports from the same tree are read too."""
+    With `real` (the file on disk), modules it imports from the same tree are read too;
+    `observer` is told of the RNN events and tensor names of the run (`shapes`)."""
+    return analyze_source(source, path, real, observer).diagnostics
+
+
+def analyze_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None
+                   ) -> FileResult:
+    """`lint_source`'s findings, and where the analysis stopped early if it did."""
     tree = parse_ast(source, path)
     if isinstance(tree, Diagnostic):
-        return [tree]
+        return FileResult(path, [tree])
     directory = real.resolve().parent if real is not None else None
     relevant = relevance(tree, source, sibling_import_names(tree, directory))
     if not relevant.any_code:
-        return []
+        return FileResult(path)
     import libcst
 
     reduced, reduced_tree, kept = reduced_source(source, tree, relevant.kept, relevant.statements)
@@ -50,17 +54,17 @@ def lint_source(source: str, path: str, real: Optional[Path] = None, observer: O
             reduced, reduced_tree, kept = source, tree, everything
             module = libcst.parse_module(reduced)
     except libcst.ParserSyntaxError as exc:
-        return [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)]
+        return FileResult(path, [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)])
     except RecursionError:
-        return [syntax_error(path, 1, 1, "too deeply nested for rnnlint's parser")]
+        return FileResult(path, [syntax_error(path, 1, 1, "too deeply nested for rnnlint's parser")])
     from .interpreter import analyze_module
     from .project import SiblingLoader
 
     loader = SiblingLoader(real, path) if real is not None else None
     left = sorted(kept)
     standalone = frozenset(left.index(i) for i in relevant.defs if i in kept)  # indices among the defs left
-    return sorted(analyze_module(module, path, source, loader, standalone, reduced_tree, observer),
-                  key=Diagnostic.sort_key)
+    found, stopped = analyze_module(module, path, source, loader, standalone, reduced_tree, observer)
+    return FileResult(path, sorted(found, key=Diagnostic.sort_key), stopped=stopped)
 
 
 def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
@@ -78,7 +82,7 @@ def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResul
 def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileResult:
     """`lint_source`, with a bug in rnnlint turned into the file's error."""
     try:
-        return FileResult(path, lint_source(source, path, real))
+        return analyze_source(source, path, real)
     except RecursionError:
         return FileResult(path, [], error=f"{path}: analysis gave up (nesting too deep)")
     except Exception as exc:  # a bug in rnnlint must not lose the other files
@@ -101,6 +105,9 @@ def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileRe
     result = lint_guarded(notebook.program(), path, real)
     rows = notebook.rows()
     result.diagnostics = found + [to_cells(d, rows) if d.path == path else d for d in result.diagnostics]
+    if result.stopped is not None and 1 <= result.stopped.row <= len(rows):
+        cell, row = rows[result.stopped.row - 1]
+        result.stopped = replace(result.stopped, row=row, cell=cell)
     return result
 
 
@@ -112,18 +119,10 @@ def _cell_syntax_error(path: str, cell: Cell) -> Diagnostic:
                    hint="fix the syntax error; the other cells were checked without this one")
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a regular file. Anything else (a FIFO, a device) raises OSError instead of
-    blocking the run or reading forever."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
-    return path.read_bytes()
-
-
 def lint_file(path: Path, display: Optional[str] = None) -> FileResult:
     shown = display if display is not None else str(path)
     try:
         data = read_source(path)
     except OSError as exc:
-        return FileResult(shown, [syntax_error(shown, 1, 1, f"cannot read the file ({exc.strerror or exc})")])
+        return unreadable(shown, exc)
     return lint_bytes(data, shown, path)

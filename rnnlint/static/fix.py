@@ -8,9 +8,14 @@ until no fix is left. What each code's fix does is written in `report.docs.AUTOF
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import errno
 import io
+import os
 import re
+import stat
+import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +26,12 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ScopeP
 
 from ..config import Config
 from ..diagnostic import Diagnostic
+from ..report import printable
 from .discover import discover
-from .engine import decode, lint_source
-from .notebook import SUFFIX, NotebookError, dump_like, read, replace_ranges
+from .engine import lint_source
+from .parsing import decode, read_source
+from .notebook import SUFFIX, NotebookError, read, replace_ranges, splice_sources
+from .prefilter import source_lines
 
 T = TypeVar("T")
 
@@ -60,9 +68,18 @@ class _Source:
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.positions = wrapper.resolve(PositionProvider)
         self.scopes = wrapper.resolve(ScopeProvider)
+        # LibCST drops the whitespace a module-level statement's line starts with (only form
+        # feeds can be there) from its code and columns: the findings and the text count it
+        lines = source_lines(source)
+        self.shifts: dict[int, int] = {}
+        for stmt in self.module.body:
+            row = self.positions[stmt].start.line
+            line = lines[row - 1] if row <= len(lines) else ""
+            if "\f" in line[:len(line) - len(line.lstrip())]:
+                self.shifts[row] = len(line) - len(line.lstrip())
         self.at: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
         for node, where in self.positions.items():
-            self.at.setdefault(_key(where), []).append(node)
+            self.at.setdefault(self.key(where), []).append(node)
         self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
         stack: list[cst.CSTNode] = [self.module]
         while stack:
@@ -78,10 +95,15 @@ class _Source:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
+    def edit(self, row: int, column: int, end_row: int, end_column: int, content: str) -> Edit:
+        """An edit of the module's code, placed in the source."""
+        return Edit(row, column + self.shifts.get(row, 0), end_row, end_column + self.shifts.get(end_row, 0), content)
 
-def _key(where: CodeRange) -> tuple[int, int, int, int]:
-    """A node's range in a Diagnostic's terms: 1-based columns, end exclusive."""
-    return where.start.line, where.start.column + 1, where.end.line, where.end.column + 1
+    def key(self, where: CodeRange) -> tuple[int, int, int, int]:
+        """A node's range in a Diagnostic's terms: 1-based columns, end exclusive."""
+        start, end = where.start, where.end
+        return (start.line, start.column + 1 + self.shifts.get(start.line, 0),
+                end.line, end.column + 1 + self.shifts.get(end.line, 0))
 
 
 def _replace(src: _Source, old: cst.CSTNode, new: cst.CSTNode) -> Edit:
@@ -95,7 +117,7 @@ def _replace(src: _Source, old: cst.CSTNode, new: cst.CSTNode) -> Edit:
     end = 0
     while end < limit - start and before[len(before) - 1 - end] == after[len(after) - 1 - end]:
         end += 1
-    return Edit(*_row_column(before, start), *_row_column(before, len(before) - end), after[start:len(after) - end])
+    return src.edit(*_row_column(before, start), *_row_column(before, len(before) - end), after[start:len(after) - end])
 
 
 def _row_column(text: str, offset: int) -> tuple[int, int]:
@@ -244,7 +266,7 @@ def _single_use(src: _Source, target: cst.Name) -> Optional[cst.Arg]:
 
 def _sized_for_both(src: _Source, call: cst.Call, label: str, diagnostics: Sequence[Diagnostic]) -> bool:
     """RNN009 at this call says: a Linear sized 2 * what one direction of `label` gives it."""
-    where = _key(src.positions[call])
+    where = src.key(src.positions[call])
     for d in diagnostics:
         if d.code != "RNN009" or d.cell is not None or where != (d.row, d.column, d.end_row, d.end_column):
             continue
@@ -304,26 +326,79 @@ class FileFix:
     fixes: list[Fix]
     cells: list[tuple[int, str, str]]  # a notebook's changed cells: (number, before, after)
     encoding: str  # the file's own (a PEP 263 cookie, a BOM)
+    root: Optional[Path] = None  # the project: a symlink is never written through to a file outside it
 
     def diff(self) -> str:
         if self.path.suffix == SUFFIX:  # per changed cell, as ruff shows a notebook's
-            return "".join(_unified(old.rstrip("\n") + "\n", new.rstrip("\n") + "\n", f"{self.shown}:cell {number}")
-                           for number, old, new in self.cells)
-        return _unified(self.before, self.after, self.shown)
+            return "".join(_unified(old.rstrip("\n") + "\n", new.rstrip("\n") + "\n",
+                                    f"{printable(self.shown)}:cell {number}") for number, old, new in self.cells)
+        return _unified(self.before, self.after, printable(self.shown))
 
     def write(self) -> None:
-        self.path.write_bytes(self.after.encode(self.encoding))
+        """Replace the file whole: the new text goes to a new file in the same folder, flushed
+        to disk, which then takes the file's name and mode. Raises OSError, the file as it was,
+        when that cannot be done."""
+        target = os.path.realpath(self.path)
+        if self.root is not None and target != os.path.abspath(self.path) and \
+                not _inside(target, os.path.realpath(self.root)):
+            raise OSError(errno.EPERM, f"it leads (through a symlink) to {target}, outside the project; "
+                                       "it was not written", str(self.path))
+        replace_file(target, self.after.encode(self.encoding))
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # another drive
+        return False
+
+
+def replace_file(target: str, data: bytes) -> None:
+    """Write `data` as the file `target` at once: a failed write (a full disk) leaves it as it was."""
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    folder, name = os.path.split(target)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".rnnlint-fix")  # created exclusively
+    try:
+        with open(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_fixes(changes: Sequence[FileFix]) -> tuple[int, list[str]]:
+    """Write each file; (findings fixed, an error line for each file that could not be written)."""
+    fixed, errors = 0, []
+    for change in changes:
+        try:
+            change.write()
+        except OSError as exc:
+            errors.append(f"{change.shown}: cannot write the fixes ({exc.strerror or exc})")
+            continue
+        fixed += len(change.fixes)
+    return fixed, errors
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # not str.splitlines: a form feed ends no line
 
 
 def _unified(before: str, after: str, name: str) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), name, name)
+    lines = difflib.unified_diff(_LINES.findall(before), _LINES.findall(after), name, name)
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def fix_file(path: Path, shown: str, wanted: Callable[[Diagnostic], bool]) -> Optional[FileFix]:
+def fix_file(path: Path, shown: str, wanted: Callable[[Diagnostic], bool], root: Optional[Path] = None
+             ) -> Optional[FileFix]:
     """Fix one file in memory, round after round; None when there is nothing to fix."""
     try:
-        data = path.read_bytes()
+        data = read_source(path)
     except OSError:
         return None
     if path.suffix == SUFFIX:
@@ -338,14 +413,20 @@ def fix_file(path: Path, shown: str, wanted: Callable[[Diagnostic], bool]) -> Op
             return None
         cells = [(old.number, old.source, new.source) for old, new in zip(notebook.cells, fixed.cells)
                  if old.source != new.source]
-        return FileFix(path, shown, data.decode("utf-8-sig"), dump_like(fixed, data), fixes, cells, "utf-8")
+        text = data.decode("utf-8-sig")
+        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        try:
+            after = splice_sources(text, {number: new for number, _, new in cells})
+        except (ValueError, KeyError):  # a changed cell without a `source` key, or JSON this walk does not read
+            return None
+        return FileFix(path, shown, text, after, fixes, cells, encoding, root)
     try:
         source = decode(data)
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)  # "utf-8-sig" keeps a BOM
     except (SyntaxError, ValueError, LookupError):
         return None
     after, fixes = _rounds(source, lambda s: s, replace_ranges, shown, path, wanted)
-    return FileFix(path, shown, source, after, fixes, [], encoding) if fixes else None
+    return FileFix(path, shown, source, after, fixes, [], encoding, root) if fixes else None
 
 
 def _rounds(state: T, program: Callable[[T], str], edit: Callable[[T, list[tuple[int, int, int, int, str]]], T],
@@ -368,7 +449,7 @@ def fix_files(paths: Sequence[str], config: Config, only: Optional[set[str]] = N
     for path, shown in discover(paths, config).files:
         if only is not None and shown not in only:
             continue
-        change = fix_file(path, shown, lambda d: config.enabled(d.code, Path(d.path)))
+        change = fix_file(path, shown, lambda d: config.enabled(d.code, Path(d.path)), config.root)
         if change is not None:
             changes.append(change)
     return changes

@@ -29,6 +29,7 @@ from .analysis.modules import ModulesMixin
 from .analysis.objects import ObjectsMixin
 from .analysis.source import ModuleInfo, Observer, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
+from .result import Stop
 from .rnn_checks import RNNChecksMixin
 from .semantics.context import CallArgs
 from .suppress import apply_noqa
@@ -68,6 +69,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         self.current: ModuleInfo = main
         self.standalone: Optional[set[int]] = None  # ids of top-level defs worth reading uncalled
         self.observer: Optional[Observer] = None  # told of RNN events and tensor names (shapes, hover)
+        self.stopped: Optional[Stop] = None  # where the work bound or the nesting stopped the reading
 
     def here(self) -> Where:
         return self.current, self.top, self.line
@@ -88,8 +90,10 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         try:
             env = self.exec_module(self.main)
             self.analyze_unused(env)
-        except (Budget, RecursionError):
-            pass
+        except Budget as stop:
+            self.stopped = self.stop_of(stop)
+        except RecursionError:  # outside any statement: nothing to point at
+            self.stopped = Stop(1, "the code nests deeper than it follows")
         for node, violation, label, where, facts in self.pending.values():
             self.report_violation(node, violation, label, where, facts)
         sources = {m.path: m.source for m in self.modules}
@@ -97,6 +101,13 @@ class Interpreter(StatementsMixin, ExpressionsMixin, CallsMixin, ObjectsMixin, M
         for diag in self.findings.values():
             by_path.setdefault(diag.path, []).append(diag)
         return [d for path, diags in by_path.items() for d in apply_noqa(sources.get(path, ""), diags)]
+
+    def stop_of(self, stop: Budget) -> Stop:
+        try:
+            pos = self.main.position(*stop.at) if stop.at is not None else None
+        except RecursionError:
+            pos = None
+        return Stop(pos.start.line if pos is not None else 1, stop.reason)
 
     def analyze_unused(self, env: Env) -> None:
         """Classes never instantiated and functions never called are still read: with their
@@ -156,16 +167,17 @@ def _sounds_like_size(name: str) -> bool:
 def analyze_module(module: cst.Module, path: str, source: str = "",
                    loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None,
                    relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None,
-                   observer: Optional[Observer] = None) -> list[Diagnostic]:
-    """All findings of one parsed module, after `# noqa`. `relevant_defs` (indices among the
-    module's top-level defs) limits which uncalled definitions are read on their own."""
+                   observer: Optional[Observer] = None) -> tuple[list[Diagnostic], Optional[Stop]]:
+    """All findings of one parsed module, after `# noqa`, and where the reading stopped early if
+    it did. `relevant_defs` (indices among the module's top-level defs) limits which uncalled
+    definitions are read on their own; `observer` is told of RNN events and tensor names."""
     interp = Interpreter(ModuleInfo(path, source, module, tree), loader)
     interp.observer = observer
     if relevant_defs is not None:
         top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
         interp.standalone = {id(top[i]) for i in relevant_defs if i < len(top)}
     with _deep_enough():
-        return interp.run()
+        return interp.run(), interp.stopped
 
 
 @contextmanager

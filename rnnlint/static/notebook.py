@@ -105,12 +105,96 @@ def replace_ranges(text: str, edits: Iterable[tuple[int, int, int, int, str]]) -
     return text
 
 
-def dump_like(notebook: Notebook, original: bytes) -> str:
-    """The notebook's JSON written the way the original file was: its indent, its key order,
-    its trailing newline, non-ASCII as is (nbformat's habits, which most tools keep)."""
-    indent = re.search(rb"\n( +)\S", original)
-    text = json.dumps(notebook.raw, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
-    return text + ("\n" if original.endswith(b"\n") else "")
+def splice_sources(text: str, sources: dict[int, str]) -> str:
+    """The notebook's JSON text with the sources of some cells (by number) replaced and every
+    other byte kept: indentation, key order, number spellings (`1e400` stays `1e400`) and the
+    cell's line ends. Raises ValueError when the text is not a notebook's JSON."""
+    spans = _source_spans(text)
+    for number in sorted(sources, reverse=True):
+        start, end = spans[number - 1]
+        text = text[:start] + _source_json(text[start:end], sources[number]) + text[end:]
+    return text
+
+
+def _source_json(old: str, source: str) -> str:
+    """`source` written as `old`, the JSON of the cell's source, was: a string or a list of
+    lines, laid out alike, with the same line ends, escaping non-ASCII when it did."""
+    before = json.loads(old)
+    joined = "".join(before) if isinstance(before, list) else before
+    if "\r\n" in joined:
+        source = source.replace("\n", "\r\n")
+    ascii_only = old.isascii() and not joined.isascii()
+    if not isinstance(before, list):
+        return json.dumps(source, ensure_ascii=ascii_only)
+    items = [json.dumps(line, ensure_ascii=ascii_only) for line in re.findall(r"[^\n]*\n|[^\n]+$", source)]
+    inner = old[1:-1]
+    opening = inner[:len(inner) - len(inner.lstrip())]
+    if not before or "\n" not in opening:  # `[]` or one line
+        return "[" + ("," if ", " not in old else ", ").join(items) + "]"
+    closing = inner[len(inner.rstrip()):]
+    return "[" + opening + ("," + opening).join(items) + closing + "]"
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _skip(text: str, at: int) -> int:
+    """The index of the first character at or after `at` that is not JSON whitespace."""
+    while text[at:at + 1] in (" ", "\t", "\n", "\r"):
+        at += 1
+    return at
+
+
+def _source_spans(text: str) -> dict[int, tuple[int, int]]:
+    """Where each cell's `source` value is in the text: cell index -> (start, end). As
+    `json.loads` does, the last of a repeated key wins."""
+    spans: dict[int, tuple[int, int]] = {}
+    for key, start, _ in _members(text, _skip(text, 0)):
+        if key != "cells":
+            continue
+        spans = {}
+        for index, cell in enumerate(_elements(text, start)):
+            for field, value, end in _members(text, cell):
+                if field == "source":
+                    spans[index] = (value, end)
+    return spans
+
+
+def _members(text: str, at: int) -> list[tuple[str, int, int]]:
+    """(key, start, end of its value) for the object at `at`."""
+    if text[at:at + 1] != "{":
+        return []
+    found = []
+    at = _skip(text, at + 1)
+    while text[at:at + 1] == '"':
+        key, at = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
+        at = _skip(text, at)
+        if text[at:at + 1] != ":":
+            raise ValueError("not an object")
+        start = _skip(text, at + 1)
+        _, end = _DECODER.raw_decode(text, start)
+        found.append((key, start, end))
+        at = _skip(text, end)
+        if text[at:at + 1] == ",":
+            at = _skip(text, at + 1)
+    if text[at:at + 1] != "}":
+        raise ValueError("not an object")
+    return found
+
+
+def _elements(text: str, at: int) -> list[int]:
+    """Where each element of the array at `at` starts."""
+    if text[at:at + 1] != "[":
+        return []
+    found = []
+    at = _skip(text, at + 1)
+    while text[at:at + 1] not in ("]", ""):
+        found.append(at)
+        _, end = _DECODER.raw_decode(text, at)
+        at = _skip(text, end)
+        if text[at:at + 1] == ",":
+            at = _skip(text, at + 1)
+    return found
 
 
 def read(data: bytes) -> Notebook:
@@ -143,6 +227,10 @@ def from_data(raw: Any) -> Notebook:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotebookError(f"cell {number}'s source is neither a string nor a list of strings")
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:  # valid JSON (`"\ud800"`), but no Python source can hold it
+            raise NotebookError(f"cell {number}'s source is not valid Unicode (it holds a lone surrogate)") from None
         source = _NEWLINES.sub("\n", source)
         lines = source.split("\n")
         if len(lines) > 1 and lines[-1] == "":

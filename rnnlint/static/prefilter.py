@@ -67,7 +67,13 @@ _IMPORT_LINE = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import|import[ 
 
 def imported_files(data: bytes, directory: Path) -> list[Path]:
     """Files beside `directory` (or in its parent packages) that the source imports."""
-    found: list[Path] = []
+    found = (_resolve(spec, str(directory)) for spec in import_specs(data))
+    return [hit for hit in found if hit is not None]
+
+
+def import_specs(data: bytes) -> list[str]:
+    """The modules the source imports, as written (`.model`, `pkg.util`), from its import lines."""
+    specs: list[str] = []
     seen_lines: set[int] = set()
     at = data.find(b"import")
     while at != -1:
@@ -77,12 +83,9 @@ def imported_files(data: bytes, directory: Path) -> list[Path]:
             seen_lines.add(line)
             match = _IMPORT_LINE.match(data, line)
             if match is not None:
-                spec = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
-                hit = _resolve(spec, str(directory))
-                if hit is not None:
-                    found.append(hit)
+                specs.append((match.group(1) or match.group(2) or b"").decode("ascii", "replace"))
         at = data.find(b"import", at + 6)
-    return found
+    return specs
 
 
 MAX_PARENTS = 3  # an absolute import may name a module up to three folders above the importer
@@ -112,10 +115,16 @@ def _is_root(directory: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _resolve(spec: str, directory: str) -> Optional[Path]:
+    return next((Path(c) for c in import_candidates(spec, directory) if os.path.isfile(c)), None)
+
+
+def import_candidates(spec: str, directory: str) -> tuple[str, ...]:
+    """The files that would satisfy the import `spec` from a module in `directory`, in the
+    order they are tried; the first that exists is the module."""
     dots = len(spec) - len(spec.lstrip("."))
     parts = [p for p in spec.lstrip(".").split(".") if p]
     if not parts or parts[0] in _NOT_LOCAL:
-        return None
+        return ()
     if dots:
         base = directory
         for _ in range(dots - 1):
@@ -124,11 +133,7 @@ def _resolve(spec: str, directory: str) -> Optional[Path]:
     else:
         roots = import_roots(directory)
     rel = os.path.join(*parts)
-    for root in roots:
-        for candidate in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
-            if os.path.isfile(candidate):
-                return Path(candidate)
-    return None
+    return tuple(c for root in roots for c in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")))
 
 
 _NOT_LOCAL = frozenset({"torch", "numpy", "typing", "os", "sys", "collections", "functools", "itertools",
@@ -423,5 +428,21 @@ def sibling_import_names(tree: ast.Module, directory: Optional[Path]) -> frozens
             spec = "." * stmt.level + (stmt.module or "")
             files = imported_files(f"from {spec} import x".encode(), directory)
             if any(_file_mentions_rnn(str(f)) for f in files):
-                names.update(a.asname or a.name for a in stmt.names)
+                names.update(a.asname or a.name for a in stmt.names if a.name != "*")
+                if any(a.name == "*" for a in stmt.names):  # what `*` brings: the module's top-level names
+                    names.update(name for f in files for name in _top_level_names(str(f)))
     return frozenset(names)
+
+
+# a def, a class or an assignment at a line start: the names a star import may bring
+_TOP_LEVEL = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)|^(\w+)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+
+
+@lru_cache(maxsize=1024)
+def _top_level_names(path: str) -> frozenset[str]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(2_000_000)
+    except OSError:
+        return frozenset()
+    return frozenset((m.group(1) or m.group(2)).decode("ascii", "replace") for m in _TOP_LEVEL.finditer(data))

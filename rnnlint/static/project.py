@@ -23,12 +23,12 @@ _DATACLASS = re.compile(rb"^[ \t]*@(?:dataclasses\.)?dataclass\b", re.MULTILINE)
 @lru_cache(maxsize=32)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
-        from .parsing import decode, parse_ast
+        from .parsing import decode, parse_ast, read_source
         from .prefilter import DEFS, mentions_rnn, reduced_source, relevance
 
-        data = Path(real).read_bytes()
+        data = read_source(Path(real), MAX_BYTES)  # a bigger file raises before it is read
         # only files that can define an RNN model or a config are worth reading
-        if len(data) > MAX_BYTES or (len(data) > 8_000 and not mentions_rnn(data) and not _DATACLASS.search(data)):
+        if len(data) > 8_000 and not mentions_rnn(data) and not _DATACLASS.search(data):
             return None
         source = decode(data)
         tree = parse_ast(source, real)

@@ -17,6 +17,7 @@ from .. import rules
 from .analysis.source import Where, code_of
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
+from .semantics.tensors import at_least
 from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, SeqV, TensorV, Value, line_named
 
 
@@ -74,11 +75,29 @@ class RNNChecksMixin:
         rows = [p for p in parts if isinstance(p, TensorV) and p.role == "state_row" and p.row is not None]
         for p in rows:
             spec = p.rnn.spec if p.rnn else None
-            if spec is None or spec.num_layers.value is None:
+            if spec is None:
+                continue
+            if spec.num_layers.value is None:
+                # one layer's two directions, the last layer's or the first (the last when
+                # num_layers is 1): not a one-direction summary
+                mine = {r.row for r in rows if r.rnn == p.rnn}
+                if ({-2, -1} <= mine or {0, 1} <= mine) and p.row_node is not None:
+                    self.pending.pop(id(p.row_node), None)
                 continue
             total = spec.num_layers.value * 2
             mine = {r.row % total for r in rows if r.rnn == p.rnn and r.row is not None and -total <= r.row < total}
             if {total - 2, total - 1} <= mine and p.row_node is not None:
+                self.pending.pop(id(p.row_node), None)
+        self.resolve_step_pairs(parts)
+
+    def resolve_step_pairs(self, parts: list[Value]) -> None:
+        """`torch.cat((out[0], out[-1]), dim=1)` on a bidirectional output holds each direction
+        after the whole sequence (the forward one at the last step, the backward one at the
+        first): drop the pending RNN008 of the last step."""
+        steps = [p for p in parts if isinstance(p, TensorV) and p.role == "summary" and p.row is not None and
+                 p.rnn is not None]
+        for p in steps:
+            if p.row == -1 and any(q.rnn == p.rnn and q.row == 0 for q in steps) and p.row_node is not None:
                 self.pending.pop(id(p.row_node), None)
 
     def rnn_base(self, cls: ClassV) -> Optional[str]:
@@ -112,8 +131,15 @@ class RNNChecksMixin:
         plain = [i for i in items if i not in ("none", "ellipsis")]
         if rank is None and len(plain) >= 2 and not (len(plain) == 2 and spec.batch_first):
             rank = 3  # an RNN output indexed on two axes and more is the batched, 3-D one
+        elif rank is None and len(plain) == 1 and spec.batch_first is False:
+            rank = 3  # out[k] of a seq-first output is a time step, batched (3-D) or not (2-D)
         v = contract.check_output_index(spec, "out", [i if i is not None else "?" for i in items], rank)  # type: ignore[misc]
-        if v is not None:
+        if v is not None and v.code == "RNN008":
+            # the last step alone is one direction's summary, unless joined with the first step
+            # (`torch.cat((out[0], out[-1]), 1)`): decided when the value is used
+            self.pending[id(node)] = (node, v, t.rnn.label, self.here(),
+                                      self.output_facts(t, spec) + self.call_chain())
+        elif v is not None:
             self.report_violation(node, v, t.rnn.label, facts=self.output_facts(t, spec))
 
     def build_rnn(self, kind: str, call: CallArgs, label: str) -> Value:
@@ -284,6 +310,34 @@ class RNNChecksMixin:
                 " (num_directions * hidden_size)" if ref.spec.bidirectional else "")
         self.report_violation(call.node, Violation("RNN009", "input", f"{what}={expected.described()}",
                                                    f"it receives {received}", hint), layer.label or "the layer")
+
+    def check_state_view(self, node: cst.Call, t: TensorV, dims: list[Dim]) -> None:
+        """RNN008 for `h_n.view(batch, -1)` / `h_n.view(-1, 2 * hidden)`: h_n is layer-major
+        (rows, batch, hidden), so with more than one row a 2-D view whose rows hold more than
+        `hidden` numbers joins the states of different samples."""
+        if t.rnn is None or t.shape is None or not t.shape.rank_known or len(t.shape.dims) != 3 or len(dims) != 2:
+            return
+        rows, batch, hidden = t.shape.dims
+        first, second = dims
+        if not at_least(rows, 2) or batch.value == 1 or not (first.value == -1 or first.differs(rows)):
+            return
+        if first.value == -1:
+            mixes = second.value != -1 and at_least(second - hidden, 1) and not second.same(batch * hidden)
+        else:
+            mixes = first.same(batch) or second.value != -1 and at_least(second - hidden, 1)
+        if not mixes:
+            return
+        spec = t.rnn.spec
+        which = "c_n" if t.role == "c_n" else "h_n"
+        shape = ", ".join(str(d) for d in dims)
+        pair = f"torch.cat(({which}[-2], {which}[-1]), dim=1) for the last layer's two directions" \
+            if spec.bidirectional else f"{which}[-1] for the last layer"
+        self.report_violation(node, Violation(
+            "RNN008", which, f"one sample per row from its layer-major {which} (num_layers * num_directions="
+            f"{rows.described()}, batch={batch}, hidden={hidden})",
+            f"view({shape}) joins rows of different samples (row r of {which} holds one layer and direction "
+            f"for every sample)", f"use {which}.transpose(0, 1).reshape({batch}, -1), or {pair}", raises=False),
+            t.rnn.label, facts=self.output_facts(t))
 
     def check_packing_layout(self, node: cst.Call, x: TensorV, batch_first: bool, func: str) -> None:
         if x.shape is None or x.shape.rank_known is False or len(x.shape.dims) < 2:

@@ -1,19 +1,36 @@
 """One lint run: discover the files, lint each (from the cache, in-process, or on a process
-pool for big trees), keep the findings the config selects."""
+pool for big trees), keep the findings the config selects.
+
+Pool workers never outlive the run: they die with it (SIGTERM, Ctrl-C, or on Linux any death
+of the parent), and a worker that dies (the OOM killer) costs only the files it held: they are
+linted again one by one, and one that kills its worker again is reported as an error.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Generator, Iterator, Optional, Sequence, Union
 
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover, force_excluded
-from .engine import FileResult, lint_bytes, lint_file, lint_guarded
+from .engine import lint_bytes, lint_guarded
 from .prefilter import may_matter
+from .parsing import read_source
+from .result import FileResult, unreadable
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .cache import Modules, Stamps
+
+Item = tuple[Path, str]  # (path to read, path to show)
+Linted = tuple[Item, FileResult, Optional["Stamps"]]
 
 PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
@@ -24,6 +41,7 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)  # sorted
     files: list[str] = field(default_factory=list)  # the files linted, as shown
     errors: list[str] = field(default_factory=list)  # bad paths and internal errors: exit code 2
+    warnings: list[str] = field(default_factory=list)  # analyses that stopped early: the exit code stays
 
 
 def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_cache: bool = True,
@@ -44,10 +62,10 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         else:
             todo.append((path, shown))
     show = _Progress(len(todo)) if progress and len(todo) >= PROGRESS_MIN and sys.stderr.isatty() else None
-    for (path, shown), linted in _lint_all(todo, jobs):
+    for (path, shown), linted, stamps in _lint_all(todo, jobs, cache is not None):
         done[shown] = linted
         if cache is not None:
-            cache.put(path, shown, linted)
+            cache.put(path, shown, linted, stamps)
         if show is not None:
             show.step()
     if show is not None:
@@ -60,6 +78,8 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         result.diagnostics.extend(d for d in linted.diagnostics if config.enabled(d.code, Path(d.path)))
         if linted.error is not None:
             result.errors.append(linted.error)
+        if linted.stopped is not None:
+            result.warnings.append(linted.stopped.warning(shown))
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
     return result
 
@@ -78,6 +98,8 @@ def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config
     else:
         linted = lint_bytes(data.encode("utf-8") if isinstance(data, str) else data, shown, real)
     result = RunResult(files=[shown], errors=[linted.error] if linted.error is not None else [])
+    if linted.stopped is not None:
+        result.warnings.append(linted.stopped.warning(shown))
     result.diagnostics = sorted({d for d in linted.diagnostics if config.enabled(d.code, Path(d.path))},
                                 key=Diagnostic.sort_key)
     return result
@@ -88,33 +110,136 @@ def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config]
     return run([str(p) for p in paths], config or Config(), use_cache=False).diagnostics
 
 
-def _lint_chunk(items: list[tuple[Path, str]]) -> list[FileResult]:
-    return [lint_file(*item) for item in items]
+def lint_one(item: Item, stamp: bool = False, modules: Optional[Modules] = None
+             ) -> tuple[FileResult, Optional[Stamps]]:
+    """One file's result, and with `stamp` the cache stamps of the very bytes it was linted from.
+    Never raises for a file (a bug in rnnlint becomes the file's error)."""
+    path, shown = item
+    try:
+        data = read_source(path)
+    except OSError as exc:
+        return unreadable(shown, exc), None
+    try:
+        stamps = None
+        if stamp:
+            from .cache import dependency_stamps
+
+            stamps = dependency_stamps(path, data, modules)
+        return lint_bytes(data, shown, path), stamps
+    except Exception as exc:  # a bug in rnnlint must not lose the other files
+        return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), None
 
 
-def _lint_all(todo: list[tuple[Path, str]], jobs: Optional[int]
-              ) -> Iterator[tuple[tuple[Path, str], FileResult]]:
-    """Each file with its result, in no set order. Each file goes through the prefilter first,
-    so most are read and dropped; a big run spreads that and the parsing over a pool."""
+def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Stamps]]]:
+    return [lint_one(item, stamp, _worker_modules(stamp)) for item in items]
+
+
+_WORKER: list[Modules] = []  # in a pool worker (a pool lives one run): the run's imported files, read once
+
+
+def _worker_modules(stamp: bool) -> Optional[Modules]:
+    if not stamp:
+        return None
+    if not _WORKER:
+        from .cache import Modules
+
+        _WORKER.append(Modules())
+    return _WORKER[0]
+
+
+def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Linted]:
+    """Each file with its result and stamps, in no set order. Each file goes through the
+    prefilter first, so most are read and dropped; a big run spreads that and the parsing over
+    a pool."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) < PARALLEL_MIN:
+        modules = None
+        if stamp:
+            from .cache import Modules
+
+            modules = Modules()
         for item in todo:
-            yield item, lint_file(*item)
+            yield (item, *lint_one(item, stamp, modules))
         return
+    # chunks take every n-th file: the files worth parsing sit together in a tree (a package
+    # of models, its tests), and a chunk of neighbours would leave one worker with all of them
+    count = min(len(todo), workers * 32)
+    lost = yield from _on_pool([todo[k::count] for k in range(count)], workers, stamp)
+    # a worker died: its files go one at a time to a single worker, in order, so the file a
+    # worker dies on again is known
+    pending = [item for chunk in lost for item in chunk]
+    while pending:
+        lost = yield from _on_pool([[item] for item in pending], 1, stamp)
+        pending = [item for chunk in lost for item in chunk]
+        if pending:
+            (path, shown), pending = pending[0], pending[1:]
+            died = f"{shown}: the process linting it died (out of memory?); it was not checked"
+            yield (path, shown), FileResult(shown, [], error=died), None
+
+
+def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[Linted, None, list[list[Item]]]:
+    """The chunks' results from a process pool, as they end; returns the chunks lost to a
+    worker's death. fork shares the imported analyzer with the workers; results stream back as
+    chunks end, so memory stays bounded by the files in flight, not by the tree."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
-    # chunks take every n-th file: the files worth parsing sit together in a tree (a package
-    # of models, its tests), and a chunk of neighbours would leave one worker with all of them.
-    # fork shares the imported analyzer with the workers; results stream back as chunks end,
-    # so memory stays bounded by the files in flight, not by the tree
-    count = min(len(todo), workers * 32)
-    chunks = [todo[k::count] for k in range(count)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {pool.submit(_lint_chunk, chunk): chunk for chunk in chunks}
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_start, initargs=(os.getpid(),))
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if on_main else None
+    lost = []
+    try:
+        futures = {pool.submit(_lint_chunk, chunk, stamp): chunk for chunk in chunks}
         for future in as_completed(futures):
-            yield from zip(futures[future], future.result())
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                lost.append(futures[future])
+                continue
+            for item, (result, stamps) in zip(futures[future], results):
+                yield item, result, stamps
+    except BaseException:  # Ctrl-C, SIGTERM, the caller gone: cancel what is queued, stop what runs
+        _stop(pool)
+        raise
+    finally:
+        if on_main:  # None: a handler not set from Python, which only the default can stand for
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+    pool.shutdown()
+    gone = {id(chunk) for chunk in lost}
+    return [chunk for chunk in chunks if id(chunk) in gone]  # in submission order
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through _on_pool, which stops the workers
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    # the executor has no public way to stop work that is running: its processes are ended
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+
+
+def _worker_start(parent: int) -> None:
+    """In each worker: Ctrl-C reaches the whole process group, but the parent decides; and the
+    worker dies with the parent, however the parent dies (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 class _Progress:

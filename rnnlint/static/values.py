@@ -148,6 +148,7 @@ class SeqV(Value):
 
     items: tuple[Value, ...]
     kind: str = "tuple"
+    fields: tuple[str, ...] = ()  # a named tuple's field names (`x.max(1).values`)
 
 
 @dataclass
@@ -253,9 +254,12 @@ class ParserV(Value):
 
 @dataclass(frozen=True)
 class LoaderV(Value):
-    """A DataLoader or dataset whose iteration yields `element`."""
+    """A DataLoader or dataset whose iteration yields `element`. A dataset may know its
+    `length` (samples); a loader whose last batch is shorter knows that batch: `last`."""
 
     element: Value
+    length: Optional[Dim] = None
+    last: Optional[Value] = None
 
 
 def dim_of(value: Value) -> Dim:
@@ -286,7 +290,8 @@ def join(a: Value, b: Value) -> Value:
             return replace(a, shape=shape)
         return TensorV(shape, a.origin if a.origin == b.origin else "")
     if isinstance(a, SeqV) and isinstance(b, SeqV) and len(a.items) == len(b.items):
-        return SeqV(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.kind)
+        return SeqV(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.kind,
+                    a.fields if a.fields == b.fields else ())
     return TOP
 
 

@@ -27,6 +27,14 @@ _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "
                        "sort", "reverse", "__setitem__", "__delitem__"})
 
 
+# What argparse stores for an option not given, by its action, when there is no default=
+# (a custom Action class may store anything).
+_ACTION_DEFAULTS: dict[str, Value] = {
+    "store_true": Const(False), "store_false": Const(True), "store": Const(None), "store_const": Const(None),
+    "append": Const(None), "append_const": Const(None), "extend": Const(None), "count": Const(None),
+}
+
+
 class CallsMixin:
     """How the `Interpreter` applies a callee to evaluated arguments."""
 
@@ -148,10 +156,10 @@ class CallsMixin:
                 long.lstrip("-").replace("-", "_") if long else None
             if key is None:
                 return TOP
-            default = call.kwargs.get("default", (Const(None), None))[0]
-            action = call.get("action")
-            if isinstance(action, Const) and action.value == "store_true" and "default" not in call.kwargs:
-                default = Const(False)
+            action = call.get("action", default=Const("store"))
+            default = call.kwargs["default"][0] if "default" in call.kwargs else \
+                _ACTION_DEFAULTS.get(action.value, TOP) if isinstance(action, Const) and isinstance(
+                    action.value, str) else TOP
             # a value set on the command line can be anything: only the default is known, and
             # only while nothing else could change it (no `required=True`, no `choices`)
             if "required" in call.kwargs:

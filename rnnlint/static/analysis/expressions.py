@@ -9,7 +9,7 @@ import libcst as cst
 
 from ...contract import Dim, Shape, UNKNOWN, bounded
 from ..semantics.names import canonical, rnn_kind
-from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, shape_tuple
+from ..semantics.tensors import TENSOR_ATTRS, getitem_shape, output_step, shape_tuple, slice_length, take_rows
 from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
     RNNModuleV, SeqV, SuperV, TensorV, Value, join, join_origins, truth,
@@ -133,6 +133,8 @@ class ExpressionsMixin:
             return base.param(name) if name != "forward" else base
         if isinstance(base, (NamespaceV, ParserV)):
             return base.attrs.get(name, TOP) if isinstance(base, NamespaceV) else BoundV(base, name)
+        if isinstance(base, SeqV) and name in base.fields:
+            return base.items[base.fields.index(name)]
         if isinstance(base, (DictV, SeqV, LoaderV)):
             return BoundV(base, name)
         return TOP
@@ -166,14 +168,16 @@ class ExpressionsMixin:
 
     def index_tensor(self, t: TensorV, node: cst.Subscript, env: Env) -> Value:
         items: list[object] = []
+        v: Value = TOP
+        first_slice: Optional[list[Value]] = None
         for element in node.slice:
             s = element.slice
             if isinstance(s, cst.Slice):
                 full = s.lower is None and s.upper is None and s.step is None
                 items.append("full" if full else "slice")
-                for b in (s.lower, s.upper, s.step):
-                    if b is not None:
-                        self.eval(b, env)
+                bounds = [self.eval(b, env) if b is not None else Const(None) for b in (s.lower, s.upper, s.step)]
+                if len(items) == 1 and not full:
+                    first_slice = bounds
                 continue
             if isinstance(s.value, cst.Ellipsis):
                 items.append("ellipsis")
@@ -189,13 +193,20 @@ class ExpressionsMixin:
                 items.append("tensor")
         self.check_index(t, items, node)
         shape = getitem_shape(t.shape, items) if t.shape is not None else None
+        if items == ["tensor"]:
+            shape = take_rows(t, v)
+        if first_slice is not None and shape is not None and t.shape is not None and t.shape.rank_known:
+            shape = Shape((slice_length(t.shape.dims[0], *first_slice),) + shape.dims[1:], True, shape.origin)
         if t.role in ("h_n", "c_n") and items and isinstance(items[0], int) and len(
                 [i for i in items if i not in ("full",)]) == 1:
             return TensorV(shape, t.origin, rnn=t.rnn, role="state_row", row=items[0], row_node=node)
         keeps_features = shape is not None and t.shape is not None and shape.dims and t.shape.dims and \
             shape.last.same(t.shape.last) and (len(items) < (t.shape.rank or 0) or items[-1] == "full")
-        if t.rnn is not None and keeps_features:
-            return TensorV(shape, t.origin, rnn=t.rnn, role="summary" if t.role == "out" else t.role)
+        step = output_step(t, items) if t.rnn is not None and t.role == "out" else None
+        if t.rnn is not None and (keeps_features or step is not None and shape is None):
+            if t.role == "out":  # one time step, of known shape or not: its features are the RNN's
+                return TensorV(shape, t.origin, rnn=t.rnn, role="summary", row=step, row_node=node)
+            return TensorV(shape, t.origin, rnn=t.rnn, role=t.role)
         return TensorV(shape, t.origin, dtype=t.dtype)
 
     def normalized_index(self, expr: cst.BaseExpression, d: Dim, t: TensorV, axis: int, env: Env) -> Optional[int]:
@@ -222,6 +233,7 @@ class ExpressionsMixin:
                 items.extend(inner.items)
             else:
                 items.append(self.eval(e.value, env))
+        self.resolve_step_pairs(items)  # (out[0], out[-1]) written together: both ends are kept
         return SeqV(tuple(items), kind)
 
     def eval_Dict(self, node: cst.Dict, env: Env) -> Value:

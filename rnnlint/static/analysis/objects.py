@@ -3,13 +3,16 @@ instance, binding arguments and running a function body in a new frame (depth-bo
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import Iterator, Optional, Union
 
 import libcst as cst
 
 from ..semantics.context import CallArgs
 from ..semantics.names import MODULE_BASE, canonical, rnn_kind
-from ..values import TOP, ClassV, Const, Env, FunctionV, InstanceV, IntV, Lazy, RefV, RNNModuleV, SuperV, Value, join
+from ..values import (
+    TOP, ClassV, Const, Env, FunctionV, InstanceV, IntV, Lazy, LoaderV, RefV, RNNModuleV, SuperV, Value, join,
+)
 from .frame import Frame
 from .source import code_of
 
@@ -159,6 +162,8 @@ class ObjectsMixin:
         finally:
             self.stack.pop()
             self.selves.pop()
+        if frame.yields:
+            return LoaderV(reduce(join, frame.yields))
         results = frame.returns + ([Const(None)] if went_on else [])
         if not results:
             return TOP

@@ -55,7 +55,7 @@ class StatementsMixin:
     def tick(self) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise Budget()
+            raise Budget(f"it reached its bound of {MAX_STEPS:,} steps of work", self.main_statement())
 
     def exec_block(self, body: object, env: Env, frame: Frame) -> bool:
         """Execute statements in order; False once the path has returned or raised."""
@@ -70,8 +70,21 @@ class StatementsMixin:
         previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
         try:
             return self.exec_statement(stmt, env, frame)
+        except RecursionError:  # the innermost statement says where
+            raise Budget("the code nests deeper than it follows", self.main_statement()) from None
         finally:
             self.line = previous
+
+    def main_statement(self) -> Optional[tuple[cst.CSTNode, Optional[int], Optional[cst.SimpleStatementLine]]]:
+        """The statement of the linted file being read: the outermost call that led to this
+        one, else this one."""
+        outer = next(((node, t, l) for node, (m, t, l) in self.call_sites if m is self.main), None)
+        info, top, line = self.here()
+        if outer is not None or info is not self.main:
+            return outer
+        if top is None:
+            return None
+        return (line if line is not None else info.module.body[top]), top, line
 
     def exec_statement(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -128,6 +141,8 @@ class StatementsMixin:
             current = self.eval(small.target, env)
             value = self.binop(current, small.operator, self.eval(small.value, env))
             self.assign(small.target, value, env)
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+            self.generator_yield(small.value, env, frame)
         elif isinstance(small, cst.Expr):
             self.eval(small.value, env)
         elif isinstance(small, cst.Return):
@@ -215,9 +230,38 @@ class StatementsMixin:
                 now = env.vars.get(name)
                 if name in body.reads or not (isinstance(now, TensorV) and now.row_node is value.row_node):
                     self.pending.pop(id(value.row_node), None)
+        if isinstance(stmt, cst.For):
+            self.last_batch_pass(stmt, iterable, env, frame)
         if stmt.orelse is not None:
             self.exec_block(stmt.orelse.body, env, frame)
         return True
+
+    def generator_yield(self, node: cst.Yield, env: Env, frame: Frame) -> None:
+        """`yield batch` / `yield from loader`: what iterating the generator gives."""
+        if isinstance(node.value, cst.From):
+            value = self.iter_element(self.eval(node.value.item, env))
+        else:
+            value = self.eval(node.value, env) if node.value is not None else Const(None)
+        frame.yields.append(value)
+
+    def last_batch_pass(self, stmt: cst.For, iterable: Value, env: Env, frame: Frame) -> None:
+        """A DataLoader whose last batch is shorter: one more pass of the body with that batch,
+        from the state the other batches leave (a hidden state sized for the full batch)."""
+        last = self.last_element(iterable)
+        if last is None or self.loop_body(stmt).leaves_early:
+            return  # a break or continue may skip the short batch (`if len(x) < bs: continue`)
+        before = env.copy()
+        self.assign(stmt.target, last, env)
+        self.exec_block(stmt.body, env, frame)
+        env.absorb(before, env.copy())
+
+    def last_element(self, value: Value) -> Optional[Value]:
+        if isinstance(value, LoaderV):
+            return value.last
+        if isinstance(value, BoundV) and value.func == "enumerate":
+            inner = self.last_element(value.receiver)
+            return SeqV((IntV(UNKNOWN), inner)) if inner is not None else None
+        return None
 
     def counts(self, node: cst.BaseExpression, env: Env) -> bool:
         """`range(...)` or `reversed(range(...))` (the builtins): the loop variable is an int."""

@@ -28,6 +28,8 @@ class Context(Protocol):
 
     def check_feature_consumer(self, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None: ...
 
+    def check_state_view(self, node: cst.Call, t: TensorV, dims: list[Dim]) -> None: ...
+
 
 @dataclass
 class CallArgs:

@@ -4,6 +4,7 @@ reaches an RNN as a batch."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Optional
 
 from ...contract import Dim, Shape, UNKNOWN
 from ..values import TOP, Const, IntV, LoaderV, SeqV, TensorV, Value, dim_of
@@ -82,12 +83,15 @@ def pack_sequence(it: Context, call: CallArgs) -> Value:
 
 def tensor_dataset(it: Context, call: CallArgs) -> Value:
     samples: list[Value] = []
+    firsts = [v.shape.dims[0] for v in call.values() if isinstance(v, TensorV) and v.shape is not None and
+              v.shape.rank_known and v.shape.dims]
     for v in call.values():
         if isinstance(v, TensorV) and v.shape is not None and v.shape.rank_known and v.shape.dims:
             samples.append(TensorV(Shape(v.shape.dims[1:], True, v.origin), v.origin, dtype=v.dtype))
         else:
             samples.append(TOP)
-    return LoaderV(SeqV(tuple(samples)))
+    length = firsts[0] if firsts and not call.star and len(firsts) == len(call.args) else None
+    return LoaderV(SeqV(tuple(samples)), length=length)
 
 
 def data_loader(it: Context, call: CallArgs) -> Value:
@@ -100,15 +104,34 @@ def data_loader(it: Context, call: CallArgs) -> Value:
     sampler = call.get("batch_sampler", 4, Const(None))
     batch = (dim_of(bs) if isinstance(sampler, Const) and sampler.value is None else UNKNOWN).with_role("batch")
 
-    def batched(v: Value) -> Value:
+    def batched(v: Value, batch: Dim, origin: str) -> Value:
         if isinstance(v, TensorV) and v.shape is not None and v.shape.rank_known:
-            return TensorV(Shape((batch,) + v.shape.dims, True, "a DataLoader batch"), "a DataLoader batch",
-                           dtype=v.dtype)
+            return TensorV(Shape((batch,) + v.shape.dims, True, origin), origin, dtype=v.dtype)
         if isinstance(v, SeqV):
-            return SeqV(tuple(batched(x) for x in v.items))
+            return SeqV(tuple(batched(x, batch, origin) for x in v.items))
         return TOP
 
-    if isinstance(dataset, LoaderV):
-        return LoaderV(batched(dataset.element))
-    return LoaderV(TOP)
+    if not isinstance(dataset, LoaderV):
+        return LoaderV(TOP)
+    element = batched(dataset.element, batch, "a DataLoader batch")
+    left = _left_over(call, dataset, batch)
+    if left is None:
+        return LoaderV(element)
+    n, size = dataset.length.value, batch.value  # type: ignore[union-attr]
+    why = f"the last batch of a DataLoader: {n} samples, batch_size={size}, {left} left (no drop_last=True)"
+    return LoaderV(element, last=batched(dataset.element, Dim(left, origin=why, role="batch"), why))
+
+
+def _left_over(call: CallArgs, dataset: LoaderV, batch: Dim) -> Optional[int]:
+    """How many samples the last batch holds when the dataset's length is known and not a
+    multiple of the batch size, and nothing drops or reorders whole batches."""
+    drop = call.get("drop_last", 8, Const(False))
+    sampler = call.get("sampler", 3, Const(None))
+    if call.star or not (isinstance(drop, Const) and drop.value is False) or \
+            not (isinstance(sampler, Const) and sampler.value is None):
+        return None
+    n = dataset.length.value if dataset.length is not None else None
+    if n is None or batch.value is None or batch.value < 1 or n % batch.value == 0:
+        return None
+    return n % batch.value
 

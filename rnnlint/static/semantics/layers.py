@@ -4,10 +4,10 @@ their constructors keep the sizes, their calls check and transform the input's s
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Optional
 
 from ...contract import Dim, Shape, UNKNOWN
-from ..values import TOP, IntV, LayerV, Lazy, SeqV, TensorV, Value, dim_of
+from ..values import TOP, Const, IntV, LayerV, Lazy, SeqV, TensorV, Value, dim_of
 from .context import CallArgs, Context, Handler
 
 
@@ -71,6 +71,56 @@ def conv1d_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     return TensorV(Shape(x.shape.dims[:-2] + (out_c, new_len.with_role(length.role)), True, origin), origin)
 
 
+def _pair(value: Value, default: int) -> tuple[Dim, Dim]:
+    """A 2-D layer's size argument: one int for both axes, or a pair; unset is `default`."""
+    if value is TOP:
+        return Dim(default), Dim(default)
+    if isinstance(value, SeqV) and len(value.items) == 2:
+        return dim_of(value.items[0]), dim_of(value.items[1])
+    return dim_of(value), dim_of(value)
+
+
+def _spatial(size: Dim, k: Dim, s: Dim, p: Dim, d: Dim) -> Dim:
+    if None in (k.value, s.value, p.value, d.value) or not s.value:
+        return UNKNOWN
+    return (size + p * 2 - d * (k - 1) - 1) // s + 1
+
+
+def conv2d_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
+    """(batch, channels, height, width) -> (batch, out_channels, height', width')."""
+    out_c = dim_of(layer.param("out_channels")).with_role("feature")
+    return _planes(it, layer, call, out_c, layer.param("kernel_size"), layer.param("stride"), 1, "nn.Conv2d")
+
+
+def pool2d_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
+    """Max/average pooling keeps the channels; stride defaults to the kernel size."""
+    stride = layer.param("stride")
+    kernel = layer.param("kernel_size")
+    flags = (layer.param("return_indices"), layer.param("ceil_mode"))
+    if any(flag is not TOP and flag != Const(False) for flag in flags):
+        return TOP  # rounded up, or a pair (output, indices): not computed here
+    return _planes(it, layer, call, None, kernel, kernel if isinstance(stride, Const) and stride.value is None or
+                   stride is TOP else stride, 0, "pooling")
+
+
+def _planes(it: Context, layer: LayerV, call: CallArgs, out_c: Optional[Dim], kernel: Value, stride: Value,
+            dilation_default: int, name: str) -> Value:
+    x = call.pos(0)
+    at = it.line_of(call.node)
+    origin = Lazy(lambda: f"{layer.label or name} on line {at}")
+    if not isinstance(x, TensorV) or x.shape is None or not x.shape.rank_known or len(x.shape.dims) not in (3, 4):
+        return TensorV(None, origin)
+    padding, dilation = layer.param("padding"), layer.param("dilation")
+    if isinstance(padding, Const) or any(not isinstance(v, (IntV, SeqV)) and v is not TOP
+                                         for v in (kernel, stride, dilation)):
+        return TensorV(None, origin)  # padding="same" and the like: not computed here
+    ks, ss, ps, ds = _pair(kernel, 0), _pair(stride, 1), _pair(padding, 0), _pair(dilation, 1)
+    h, w = x.shape.dims[-2:]
+    new = tuple(_spatial(size, ks[i], ss[i], ps[i], ds[i]) if ks[i].value else UNKNOWN for i, size in enumerate((h, w)))
+    channels = out_c if out_c is not None else x.shape.dims[-3]
+    return TensorV(Shape(x.shape.dims[:-3] + (channels,) + new, True, origin), origin)
+
+
 def preserving_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     return x if isinstance(x, TensorV) else TOP
@@ -104,11 +154,13 @@ LAYER_CALLS: dict[str, Callable[[Context, LayerV, CallArgs], Value]] = {
     "LayerNorm": layer_norm_call,
     "Linear": linear_call,
     "Conv1d": conv1d_call,
+    "Conv2d": conv2d_call,
+    "Pool2d": pool2d_call,
     "preserving": preserving_call,
 }
 
 _PRESERVING_LAYERS = (
     "Dropout", "ReLU", "Tanh", "Sigmoid", "GELU", "LeakyReLU", "ELU", "SELU", "SiLU", "Identity",
-    "Softmax", "LogSoftmax", "Hardtanh", "PReLU", "Mish", "Softplus",
+    "Softmax", "LogSoftmax", "Hardtanh", "PReLU", "Mish", "Softplus", "BatchNorm2d", "Dropout2d",
 )
 

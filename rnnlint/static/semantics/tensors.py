@@ -1,5 +1,5 @@
-"""Tensors: factories (`torch.randn`, `x.new_zeros`), views and shape transfers (`view`,
-`permute`, `cat`, indexing), and the table of tensor methods."""
+"""Tensors: views and shape transfers (`view`, `permute`, `cat`, indexing, `max`, `unbind`),
+and the table of tensor methods (factories are in `factories.py`)."""
 
 from __future__ import annotations
 
@@ -9,59 +9,9 @@ from typing import Optional
 import libcst as cst
 
 from ...contract import Dim, Shape, UNKNOWN
-from ..values import TOP, Const, IntV, SeqV, TensorV, Value
-from .context import (
-    CallArgs, Context, Handler, _dims_from, _int_arg, _norm_axis, _subject, _tensor, _tensor_arg,
-)
-
-
-# --------------------------------------------------------------------------- factories
-
-
-def factory(it: Context, call: CallArgs) -> Value:
-    sizes = [v for v, a in call.args]
-    if "size" in call.kwargs:
-        sizes = [call.kwargs["size"][0]]
-    return _tensor(it, call, _dims_from(sizes) if sizes else None)
-
-
-def full(it: Context, call: CallArgs) -> Value:
-    return _tensor(it, call, _dims_from([call.get("size", 0)]))
-
-
-def randint(it: Context, call: CallArgs) -> Value:
-    size = call.kwargs["size"][0] if "size" in call.kwargs else (call.pos(len(call.args) - 1) if call.args else TOP)
-    t = _tensor(it, call, _dims_from([size]) if isinstance(size, SeqV) else None)
-    return replace(t, dtype=t.dtype or "torch.int64")
-
-
-def like(it: Context, call: CallArgs) -> Value:
-    src = _tensor_arg(call)
-    return _tensor(it, call, src.shape.dims if src and src.shape and src.shape.rank_known else None) if src else TOP
-
-
-def tensor_literal(it: Context, call: CallArgs) -> Value:
-    def shape_of(v: Value) -> Optional[tuple[Dim, ...]]:
-        if isinstance(v, SeqV):
-            inner = [shape_of(x) for x in v.items]
-            if inner and all(s == inner[0] and s is not None for s in inner):
-                return (Dim(len(v.items)),) + inner[0]  # type: ignore[operator]
-            return (Dim(len(v.items)),) if not v.items else None
-        if isinstance(v, (IntV, Const)):
-            return ()
-        return None
-
-    return _tensor(it, call, shape_of(call.pos(0)))
-
-
-def arange(it: Context, call: CallArgs) -> Value:
-    ints = [v.dim.value if isinstance(v, IntV) else None for v in call.values()]
-    n: Optional[int] = None
-    if len(ints) == 1 and ints[0] is not None:
-        n = ints[0]
-    elif len(ints) == 2 and None not in ints:
-        n = ints[1] - ints[0]  # type: ignore[operator]
-    return _tensor(it, call, (Dim(max(n, 0)) if n is not None else UNKNOWN,))
+from ..values import TOP, Const, IntV, LoaderV, SeqV, TensorV, Value
+from .context import CallArgs, Context, Handler, _dims_from, _int_arg, _norm_axis, _subject
+from .factories import new_factory, new_full, new_legacy, tensor_literal
 
 
 # --------------------------------------------------------------------------- shape transfers
@@ -93,6 +43,8 @@ def view(it: Context, call: CallArgs) -> Value:
     if len(values) == 1 and isinstance(values[0], SeqV):
         values = list(values[0].items)
     dims = [v.dim if isinstance(v, IntV) else UNKNOWN for v in values]
+    if t.role in ("h_n", "c_n"):
+        it.check_state_view(call.node, t, dims)
     if -1 in [d.value for d in dims]:
         i = [d.value for d in dims].index(-1)
         total = _numel(t.shape)
@@ -391,14 +343,101 @@ def getitem_shape(shape: Shape, index: list[object]) -> Optional[Shape]:
     return Shape(tuple(dims), True, shape.origin)
 
 
+def output_step(t: TensorV, index: list[object]) -> Optional[int]:
+    """The time step `out[-1]` / `out[:, 0]` takes from an RNN output of known layout, if any."""
+    batch_first = t.layout == "batch" if t.layout else t.rnn.spec.batch_first if t.rnn else None
+    if batch_first is None:
+        return None
+    axis = 1 if batch_first else 0
+    step = index[axis] if axis < len(index) else None
+    rest = [i for i in index if i != "full"]
+    return step if isinstance(step, int) and rest == [step] else None
 
-def new_factory(it: Context, call: CallArgs) -> Value:
-    """`weight.new_zeros(layers, batch, hidden)` / `weight.new(...)`: a new tensor of those sizes."""
-    return _tensor(it, call, _dims_from(call.values()) if call.args else None)
+
+def slice_length(size: Dim, lower: Value, upper: Value, step: Value) -> Dim:
+    """How many items `x[lower:upper]` keeps of an axis of `size`: known for constant bounds
+    of a known size, and for `x[-k:]` / `x[:k]` when the axis has at least k items."""
+    if not (isinstance(step, Const) and step.value is None):
+        return UNKNOWN.with_role(size.role)
+    bounds = [b.dim.value if isinstance(b, IntV) else None if isinstance(b, Const) and b.value is None else "?"
+              for b in (lower, upper)]
+    if "?" in bounds:
+        return UNKNOWN.with_role(size.role)
+    lo, hi = bounds
+    if size.value is not None:
+        return Dim(len(range(size.value)[lo:hi])).with_role(size.role)  # type: ignore[misc]
+    k = -lo if isinstance(lo, int) and lo < 0 and hi is None else hi if lo in (None, 0) and isinstance(hi, int) and \
+        hi > 0 else None
+    if k is not None and at_least(size, k):
+        return Dim(k).with_role(size.role)
+    return UNKNOWN.with_role(size.role)
+
+
+def at_least(d: Dim, n: int) -> bool:
+    """True when `d >= n` is proved for every value of its symbols."""
+    form = d.form
+    if form is None or any(c < 0 for _, c, _ in form[1]):
+        return False
+    return form[0] + sum(c * least for _, c, least in form[1]) >= n
+
+
+_INDEX_DTYPES = frozenset({"torch.int64", "torch.int32", "torch.long", "torch.int"})
+
+
+def take_rows(t: TensorV, index: Value) -> Optional[Shape]:
+    """`table[i]` with a tensor of integer indices (`torch.eye(n)[labels]`): the index's shape,
+    then the table's other axes. A bool mask or an index of unknown dtype: unknown."""
+    if not isinstance(index, TensorV) or index.dtype not in _INDEX_DTYPES or index.shape is None or \
+            not index.shape.rank_known or t.shape is None or not t.shape.rank_known or not t.shape.dims:
+        return None
+    return Shape(index.shape.dims + t.shape.dims[1:], True, t.origin)
+
+
+def extreme(it: Context, call: CallArgs) -> Value:
+    """`x.max(dim)` / `torch.min(x, dim=1)` / `x.sort(dim)`: a (values, indices) pair; without a
+    dim, max and min give the 0-D overall value; `torch.max(a, b)` is elementwise."""
+    t, off = _subject(call)
+    if t is None:
+        return TOP
+    sorting = _callee_name(call.node) == "sort"
+    axis = call.get("dim", off, IntV(Dim(-1)) if sorting else Const(None))
+    if isinstance(axis, Const) and axis.value is None and not call.star:
+        return TensorV(Shape(()), t.origin, dtype=t.dtype)
+    if not isinstance(axis, IntV):
+        return TOP
+    values = t.untagged() if sorting else reduce_dim(it, call)
+    if not isinstance(values, TensorV):
+        return TOP
+    return SeqV((values, replace(values.untagged(), dtype="torch.int64")), fields=("values", "indices"))
+
+
+def unbind(it: Context, call: CallArgs) -> Value:
+    """`x.unbind(1)`: the slices along that axis, each without it (a loop gives one step)."""
+    t, off = _subject(call)
+    axis = _int_arg(call, "dim", off, 0)
+    if t is None:
+        return TOP
+    if t.shape is None or not t.shape.rank_known or axis is None:
+        return LoaderV(t.untagged().with_shape(None))
+    rank = len(t.shape.dims)
+    a = _norm_axis(axis, rank)
+    if a is None or a >= rank:
+        return TOP
+    part = t.untagged().with_shape(Shape(t.shape.dims[:a] + t.shape.dims[a + 1:], True, t.origin))
+    count = t.shape.dims[a].value
+    return SeqV((part,) * count) if count is not None and count <= _MAX_UNBIND else LoaderV(part)
+
+
+_MAX_UNBIND = 64  # past this many slices, a loop's element stands for them all
 
 
 TENSOR_METHODS: dict[str, Handler] = {
-    **{n: new_factory for n in ("new_zeros", "new_ones", "new_empty", "new")},
+    **{n: new_factory for n in ("new_zeros", "new_ones", "new_empty")},
+    "new": new_legacy,
+    "new_full": new_full,
+    "new_tensor": tensor_literal,
+    **{n: extreme for n in ("max", "min", "sort")},
+    "unbind": unbind,
     "view": view,
     "reshape": view,
     "unsqueeze": unsqueeze,

@@ -1,0 +1,212 @@
+"""The cache is data that cannot run code, is checked on load, and follows every change that
+can change a file's findings; it never writes outside its folder nor blocks on what it finds
+there."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pickle
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnnlint.config import Config
+from rnnlint.diagnostic import Diagnostic
+from rnnlint.static import cache as cache_module
+from rnnlint.static import runner
+from rnnlint.static.cache import CACHE_DIR, FILE
+
+BUG = "import torch\nimport torch.nn as nn\nrnn = nn.LSTM(10, 20)\nout, _ = rnn(torch.randn(5, 3, 7))\n"
+CLEAN = BUG.replace("randn(5, 3, 7)", "randn(5, 3, 10)")
+MODEL = ("import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n"
+         "        self.rnn = nn.GRU(n, 8)\n\n    def forward(self, x):\n        return self.rnn(x)\n")
+
+
+def _codes(root: Path, **kwargs: object) -> list[tuple[str, str]]:
+    result = runner.run([str(root)], Config(root=root), **kwargs)  # type: ignore[arg-type]
+    assert not result.errors, result.errors
+    return [(Path(d.path).name, d.code) for d in result.diagnostics]
+
+
+def test_the_cache_is_json_and_a_pickle_in_its_place_is_never_loaded(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    data = json.loads((tmp_path / CACHE_DIR / FILE).read_text())
+    assert set(data) == {"format", "version", "paths", "groups", "entries"}
+    assert "import pickle" not in Path(cache_module.__file__).read_text()
+
+    class Boom:  # a pickle that would create a file when loaded
+        def __reduce__(self) -> tuple:
+            return (os.mkdir, (str(tmp_path / "pwned"),))
+
+    (tmp_path / CACHE_DIR / FILE).write_bytes(pickle.dumps(Boom()))
+    for name in ("results-0.1.0-1.pickle", f"results-{cache_module.__version__}-1.pickle"):
+        (tmp_path / CACHE_DIR / name).write_bytes(pickle.dumps(Boom()))
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    assert not (tmp_path / "pwned").exists()
+    assert json.loads((tmp_path / CACHE_DIR / FILE).read_text())["entries"]  # rebuilt
+    assert cache_module.Cache(tmp_path).entries  # and valid
+    assert not list((tmp_path / CACHE_DIR).glob("*.pickle"))  # old results are removed
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: [d],  # valid JSON of the wrong shape
+    lambda d: {**d, "entries": {"k": 1}},
+    lambda d: {**d, "format": True},
+    lambda d: {**d, "paths": [1]},
+    lambda d: {**d, "groups": [[10**9]]},
+    lambda d: {**d, "entries": {k: {**e, "files": [[0, "x", 10**9]]} for k, e in d["entries"].items()}},
+    lambda d: {**d, "entries": {k: {**e, "files": [[-1, "x", 0]]} for k, e in d["entries"].items()}},
+    lambda d: {**d, "extra": 1},
+    lambda d: {**d, "entries": {k: {**e, "used": "x"} for k, e in d["entries"].items()}},
+    lambda d: {**d, "entries": {k: {**e, "files": []} for k, e in d["entries"].items()}},
+    lambda d: {**d, "entries": {k: {**e, "diagnostics": [{**e["diagnostics"][0], "row": True}]}
+                                for k, e in d["entries"].items()}},
+    lambda d: {**d, "entries": {k: {**e, "diagnostics": [{**e["diagnostics"][0], "cell": "1"}]}
+                                for k, e in d["entries"].items()}},
+    lambda d: {**d, "entries": {k: {**e, "diagnostics": [{"path": "x"}]} for k, e in d["entries"].items()}},
+])
+def test_a_cache_of_the_wrong_shape_is_rebuilt(tmp_path: Path, damage: object) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    _codes(tmp_path)
+    file = tmp_path / CACHE_DIR / FILE
+    file.write_text(json.dumps(damage(json.loads(file.read_text()))))  # type: ignore[operator]
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    assert cache_module.Cache(tmp_path).entries  # rebuilt, valid again
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"[" * 100_000, b'{"format": 4', b"null"])
+def test_a_cache_that_is_not_json_is_rebuilt(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    (tmp_path / CACHE_DIR).mkdir()
+    (tmp_path / CACHE_DIR / FILE).write_bytes(content)
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+
+
+def test_the_validator_knows_every_field_of_a_finding() -> None:
+    assert cache_module._DIAGNOSTIC_KEYS == {f.name for f in dataclasses.fields(Diagnostic)}
+
+
+def test_an_edit_that_keeps_mtime_and_size_is_seen(tmp_path: Path) -> None:
+    a = tmp_path / "a.py"
+    a.write_text(CLEAN.replace("randn(5, 3, 10)", "randn(5, 3, 17)"))
+    st = a.stat()
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    a.write_text(CLEAN)
+    assert a.stat().st_size == st.st_size
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _codes(tmp_path) == []
+
+
+def test_a_change_two_imports_away_is_seen(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "sizes.py").write_text("N = 4\n")
+    (tmp_path / "model.py").write_text("from sizes import N\n" + MODEL.replace("nn.GRU(n, 8)", "nn.GRU(N, 8)"))
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom model import Net\n\nnet = Net(0)\nnet(torch.randn(5, 2, 4))\n")
+    assert _codes(tmp_path) == []
+    (tmp_path / "sizes.py").write_text("N = 6\n")
+    assert ("train.py", "RNN001") in _codes(tmp_path)
+
+
+def _cli_codes(root: Path) -> list[tuple[str, str]]:
+    """A run in its own process, as a user's runs are (nothing remembered in between)."""
+    done = subprocess.run([sys.executable, "-m", "rnnlint", "check", "--output-format", "json", "."], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    return [(Path(d["filename"]).name, d["code"]) for d in json.loads(done.stdout)]
+
+
+def test_a_module_created_after_the_run_is_seen(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "other.py").write_text("import torch\nimport helpers\n")  # its entry is kept as it was
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom model import Net\n\nnet = Net(4)\nnet(torch.randn(5, 2, 6))\n")
+    assert _cli_codes(tmp_path) == []
+    before = cache_module.Cache(tmp_path).entries
+    assert len(before) == 2
+    (tmp_path / "model.py").write_text(MODEL)
+    assert ("train.py", "RNN001") in _cli_codes(tmp_path)
+    after = cache_module.Cache(tmp_path).entries
+    key = next(k for k in before if k.startswith(str(tmp_path / "other.py")))
+    assert after[key] == before[key]
+
+
+def test_stamps_are_of_the_bytes_linted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit made while the file is linted is linted by the next run."""
+    a = tmp_path / "a.py"
+    a.write_text(BUG)
+    lint_bytes = runner.lint_bytes
+
+    def edited_meanwhile(data: bytes, shown: str, real: Path) -> object:
+        result = lint_bytes(data, shown, real)
+        a.write_text(CLEAN)
+        return result
+
+    monkeypatch.setattr(runner, "lint_bytes", edited_meanwhile)
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    monkeypatch.undo()
+    assert _codes(tmp_path) == []
+
+
+def test_a_symlinked_cache_folder_is_neither_read_nor_written(tmp_path: Path) -> None:
+    tree, outside = tmp_path / "tree", tmp_path / "outside"
+    tree.mkdir()
+    outside.mkdir()
+    (tree / "a.py").write_text(BUG)
+    (tree / CACHE_DIR).symlink_to(outside)
+    assert _codes(tree) == [("a.py", "RNN001")]
+    assert list(outside.iterdir()) == []
+
+
+def test_a_symlinked_cache_file_or_planted_files_are_not_written_through(tmp_path: Path) -> None:
+    tree, target = tmp_path / "tree", tmp_path / "target"
+    (tree / CACHE_DIR).mkdir(parents=True)
+    (tree / "a.py").write_text(BUG)
+    target.write_text("keep")
+    (tree / CACHE_DIR / FILE).symlink_to(target)
+    (tree / CACHE_DIR / ".gitignore").symlink_to(target)
+    assert _codes(tree) == [("a.py", "RNN001")]
+    assert target.read_text() == "keep"
+    assert not (tree / CACHE_DIR / FILE).is_symlink()  # replaced by the cache itself
+    assert _codes(tree) == [("a.py", "RNN001")]
+
+
+def test_a_fifo_at_the_cache_path_does_not_block(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    (tmp_path / CACHE_DIR).mkdir()
+    os.mkfifo(tmp_path / CACHE_DIR / FILE)
+    start = time.monotonic()
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    assert time.monotonic() - start < 10
+
+
+def test_a_fifo_at_the_cache_folder_does_not_block(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    os.mkfifo(tmp_path / CACHE_DIR)
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+
+
+def test_entries_of_deleted_or_long_unused_files_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text(BUG)
+    _codes(tmp_path)
+    (tmp_path / "b.py").unlink()
+    _codes(tmp_path)
+    keys = json.loads((tmp_path / CACHE_DIR / FILE).read_text())["entries"]
+    assert sorted(Path(k.split("\0")[0]).name for k in keys) == ["a.py", "c.py"]
+    later = time.time() + cache_module.MAX_AGE_S + 10
+    monkeypatch.setattr(cache_module.time, "time", lambda: later)
+    runner.run([str(tmp_path / "c.py")], Config(root=tmp_path))  # a.py is not used in this run
+    keys = json.loads((tmp_path / CACHE_DIR / FILE).read_text())["entries"]
+    assert [Path(k.split("\0")[0]).name for k in keys] == ["c.py"]
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 1)
+    cache = cache_module.Cache(tmp_path)
+    cache.entries.update({f"x{i}": next(iter(cache.entries.values())) for i in range(3)})
+    cache.prune()
+    assert len(cache.entries) == 1
