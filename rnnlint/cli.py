@@ -1,4 +1,4 @@
-"""The `rnnlint` command: `check`, `rule CODE`, `rules`.
+"""The `rnnlint` command: `check`, `shapes`, `server`, `rule CODE`, `rules`.
 
 Exit codes (rules.md): 0 no findings, 1 findings, 2 usage, configuration or internal error.
 Imports stay lazy so `rnnlint --version` and `rnnlint rules` do not load the analyzer, and no
@@ -73,6 +73,11 @@ def cli() -> None:
 @click.option("--fix", is_flag=True,
               help="Rewrite the findings whose fix is unambiguous (RNN006, RNN008), then report the rest.")
 @click.option("--diff", is_flag=True, help="Print the fixes --fix would make as a diff, and change nothing.")
+@click.option("--stdin-filename", metavar="PATH", default=None,
+              help="Lint standard input (`-` as the path) as if it were this file: its config, "
+                   "per-file ignores and imports.")
+@click.option("--fail-level", type=click.Choice(["warning", "error"]), default="warning", show_default=True,
+              help="The least severe finding that makes the exit code 1 (error: warnings are shown but pass).")
 def check(
     paths: tuple[str, ...],
     select: Optional[tuple[str, ...]],
@@ -88,13 +93,21 @@ def check(
     explain: bool,
     fix: bool,
     diff: bool,
+    stdin_filename: Optional[str],
+    fail_level: str,
 ) -> None:
-    """Lint Python files, notebooks and folders (default: the current folder)."""
+    """Lint Python files, notebooks and folders (default: the current folder); `-` reads
+    standard input."""
     from .report import Options, emitter, printable
-    from .static.runner import RunResult, run
+    from .static.runner import RunResult, lint_buffer, run
 
+    stdin = "-" in paths or (stdin_filename is not None and not paths)
+    if stdin and (len(paths) > 1 or fix or diff):
+        raise Fatal("`-` (standard input) is linted alone, without --fix or --diff")
+    # the buffer's settings are those of the folder it would be in
+    at = Path(stdin_filename).absolute().parent if stdin and stdin_filename is not None else None
     try:
-        config = load(config_file)
+        config = load(config_file, cwd=at)
     except ConfigError as exc:
         raise Fatal(str(exc)) from None
     overrides: dict[str, object] = {"ignore": config.ignore + (ignore or ())}
@@ -107,6 +120,8 @@ def check(
     targets = paths or (".",)
 
     def lint() -> RunResult:
+        if stdin:
+            return lint_buffer(sys.stdin.buffer.read(), stdin_filename, config)
         try:
             return run(targets, config, jobs=jobs, use_cache=not no_cache, progress=not quiet)
         except KeyboardInterrupt:  # the pool's queued work is cancelled and its workers stopped
@@ -132,12 +147,62 @@ def check(
         click.echo(f"rnnlint: warning: {printable(warning)}", err=True)
     for error in result.errors:
         click.echo(f"rnnlint: error: {printable(error)}", err=True)
+    if not result.files and not result.errors:
+        click.echo("rnnlint: warning: nothing was linted: no Python file or notebook under the given paths "
+                   "(or all of them skipped or excluded)", err=True)
     options = Options(color=_use_color(sys.stdout), statistics=statistics, quiet=quiet, failures=len(result.errors),
-                      explain=explain, fixed=fixed)
+                      explain=explain, fixed=fixed, linted=len(result.files))
     emitter(output_format or config.output_format)(result.diagnostics, sys.stdout, options)
     if result.errors:
         sys.exit(2)
-    sys.exit(1 if result.diagnostics and not exit_zero else 0)
+    failing = [d for d in result.diagnostics if fail_level == "warning" or d.severity == "error"]
+    sys.exit(1 if failing and not exit_zero else 0)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How the shapes are printed.")
+def shapes(paths: tuple[str, ...], output_format: str) -> None:
+    """Print each RNN module and call of the files: its configuration, the input, state, output
+    and h_n shapes, and where each number came from."""
+    import json
+
+    from .static.discover import discover
+    from .static.shapes import shapes_of_file
+
+    try:
+        config = load()
+    except ConfigError as exc:
+        raise Fatal(str(exc)) from None
+    found = discover(paths or (".",), config)
+    records, errors = [], list(found.errors)
+    for path, shown in found.files:
+        result = shapes_of_file(path, shown)
+        if isinstance(result, str):
+            errors.append(result)
+        else:
+            records += [r for r in result if r.kind != "tensor"]
+    for error in errors:
+        click.echo(f"rnnlint: error: {error}", err=True)
+    if output_format == "json":
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2))
+    else:
+        for record in records:
+            click.echo("\n".join(record.lines()))
+    sys.exit(2 if errors else 0)
+
+
+@cli.command()
+def server() -> None:
+    """Run the language server (LSP on stdin/stdout) for editors: diagnostics, fixes, hover."""
+    try:
+        from .server.protocol import serve
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("pygls", "lsprotocol"):
+            raise
+        raise Fatal(f"the language server needs {exc.name}: pip install 'rnnlint[server]'") from None
+    serve()
 
 
 @cli.command()

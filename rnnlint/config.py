@@ -12,6 +12,7 @@ Keys follow ruff's spelling so a reader of one config reads the other:
     force-exclude = false             # also apply excludes to files named on the command line
     output-format = "text"            # text | json | sarif | github
 
+A list key also takes a single string as its one item (`ignore = "RNN011"`, `exclude = "tests"`).
 Globs are matched like ruff's: one without a slash (a trailing one aside) against a file or
 folder name (`build`, `*_pb2.py`), one with a slash inside against the path relative to the
 config file's folder.
@@ -99,6 +100,8 @@ def parse_selectors(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _globs(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):  # one glob, as a lone code is one selector
+        value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"{where}: expected a list of glob patterns, got {value!r}")
     return tuple(value)

@@ -9,6 +9,44 @@ from . import rules
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One fact a finding rests on (`--explain`): a `value` ("input_size=32", "input shape
+    (8, 20, 48)", "self.lstm is nn.LSTM(32, 64)") and where it came from: `origin` as text,
+    and the `file` and `line` (and notebook `cell`) that text names, when it names one.
+
+    Kinds: "module" (the RNN and where it is built), "size" (a constructor size), "input",
+    "state" (a hidden state), "value" (an indexed output), "layout", "call" (a call on the way
+    to the finding, outermost first)."""
+
+    kind: str
+    value: str
+    origin: str = ""
+    file: Optional[str] = None
+    line: Optional[int] = None
+    cell: Optional[int] = None
+
+    def place(self) -> str:
+        """`file, line N` (`file, cell C, line N` in a notebook), or "" without a line."""
+        if self.line is None:
+            return ""
+        return f"{self.file}, " + (f"cell {self.cell}, " if self.cell is not None else "") + f"line {self.line}"
+
+    def text(self) -> str:
+        """As --explain prints it: the value, its origin, and the file the origin's line is in."""
+        if self.kind == "call":
+            return f"reached through {self.value} ({self.place()})"
+        if self.kind == "layout":
+            return self.value
+        joined = f"{self.value}, built {self.origin}" if self.kind == "module" else \
+            f"{self.value}: {self.origin}" if self.origin else self.value
+        return joined + (f" ({self.file})" if self.line is not None and self.kind != "call" else "")
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "value": self.value, "origin": self.origin, "file": self.file, "line": self.line,
+                "cell": self.cell}
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """A finding at a 1-based (row, column) range of a file.
 
@@ -29,7 +67,7 @@ class Diagnostic:
     actual: str = ""
     hint: str = ""
     cell: Optional[int] = None
-    explain: tuple[str, ...] = field(default=(), compare=False)
+    explain: tuple[Fact, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str:
@@ -49,9 +87,9 @@ class Diagnostic:
             "path": self.path, "row": self.row, "column": self.column, "end_row": self.end_row,
             "end_column": self.end_column, "code": self.code, "message": self.message,
             "severity": self.severity, "expected": self.expected, "actual": self.actual,
-            "hint": self.hint, "cell": self.cell, "explain": list(self.explain),
+            "hint": self.hint, "cell": self.cell, "explain": [f.to_dict() for f in self.explain],
         }
 
     @staticmethod
     def from_dict(d: dict) -> "Diagnostic":
-        return Diagnostic(**{**d, "explain": tuple(d.get("explain", ()))})
+        return Diagnostic(**{**d, "explain": tuple(Fact(**f) for f in d.get("explain", ()))})

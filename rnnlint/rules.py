@@ -82,14 +82,16 @@ RULES: tuple[Rule, ...] = (
         "RNN004", "batch-first-layout", "warning",
         "The input's layout is the opposite of the module's batch_first.",
         "A (seq_len, batch, features) tensor given to a batch_first=True module (or a batch-major one "
-        "to a batch_first=False module) runs without error: torch swaps time and batch, so every "
-        "sequence is mixed with the others. Packing calls whose batch_first disagrees with the data "
-        "do the same.",
+        "to a batch_first=False module) runs without error when no hidden state is given: torch swaps "
+        "time and batch, so every sequence is mixed with the others. Given a hidden state sized for "
+        "the real batch, the call raises instead (torch expects the swapped batch). Packing calls "
+        "whose batch_first disagrees with the data swap them too.",
         _HEADER + "seq_len, batch_size = 35, 16\nrnn = nn.LSTM(8, 32, batch_first=True)\n"
         "x = torch.randn(seq_len, batch_size, 8)\nout, _ = rnn(x)\n",
         _HEADER + "seq_len, batch_size = 35, 16\nrnn = nn.LSTM(8, 32, batch_first=True)\n"
         "x = torch.randn(batch_size, seq_len, 8)\nout, _ = rnn(x)\n",
-        "Runs: time and batch are swapped silently.",
+        "Without a hidden state: runs, time and batch swapped silently. With h0 sized for the real batch "
+        "(and seq_len != batch): RuntimeError: Expected hidden size (1, seq_len, hidden), got (1, batch, hidden).",
         scope="static",
     ),
     Rule(

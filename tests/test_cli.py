@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from click.testing import CliRunner
+
 from cli_support import CLEAN, INPUT_SIZE_BUG, SYNTAX_ERROR, invoke, write_project
 from rnnlint import __version__, rules
-from rnnlint.cli import main
+from rnnlint.cli import cli, main
 from rnnlint.static import runner
 from rnnlint.static.engine import FileResult
 
@@ -212,3 +214,31 @@ def test_python_m_never_imports_the_linted_folder_s_modules(tmp_path: Path) -> N
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1, done.stderr
     assert not (tmp_path / "ran").exists()
+
+
+DROPOUT_WARNING = "import torch.nn as nn\nrnn = nn.GRU(3, 5, dropout=0.5)\n"  # RNN011, a warning
+
+
+def test_fail_level_error_lets_warnings_pass(project: Path) -> None:
+    (project / "warn.py").write_text(DROPOUT_WARNING)
+    assert invoke("check", "warn.py").exit_code == 1
+    passing = invoke("check", "--fail-level", "error", "warn.py")
+    assert passing.exit_code == 0 and "warn.py:2:" in passing.output and "RNN011" in passing.output
+    assert invoke("check", "--fail-level", "error", "warn.py", "bug.py").exit_code == 1
+    assert invoke("check", "--fail-level", "fatal", "warn.py").exit_code == 2
+
+
+@pytest.mark.parametrize("args", [("empty",), ("--force-exclude", "venv"), ("--force-exclude", "gen/x.py")])
+def test_nothing_linted_is_a_warning_not_a_pass(project: Path, args: tuple[str, ...]) -> None:
+    (project / "empty").mkdir()
+    (project / "venv").mkdir()
+    (project / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (project / "venv" / "lib.py").write_text(INPUT_SIZE_BUG)
+    (project / "gen").mkdir()
+    (project / "gen" / "x.py").write_text(INPUT_SIZE_BUG)
+    (project / "pyproject.toml").write_text('[tool.rnnlint]\nexclude = ["gen"]\n')
+    result = CliRunner().invoke(cli, ["check", *args])
+    assert result.exit_code == 0
+    assert result.stdout == "No files were linted.\n"
+    assert "warning: nothing was linted" in result.stderr
+    assert "nothing was linted" not in CliRunner().invoke(cli, ["check", "good.py"]).stderr

@@ -65,6 +65,15 @@ def test_exclude_and_extend_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert invoke("check", "--force-exclude", "b_pb2.py").exit_code == 0
 
 
+def test_a_string_is_a_list_of_one_item_for_codes_and_globs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"tests/a.py": SYNTAX_ERROR, "b.py": SYNTAX_ERROR, "c.py": INPUT_SIZE_BUG}
+    write_project(tmp_path, files, 'exclude = "tests"\nignore = "RNN001"\nper-file-ignores = { "c.py" = "RNN005" }\n')
+    monkeypatch.chdir(tmp_path)
+    config = load()
+    assert (config.exclude, config.ignore, config.per_file_ignores) == (("tests",), ("RNN001",), (("c.py", ("RNN005",)),))
+    assert [line.split(":")[0] for line in invoke("check", "-q").output.splitlines()] == ["b.py"]
+
+
 def test_select_extend_select_and_cli_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_project(tmp_path, {"bad.py": SYNTAX_ERROR, "bug.py": INPUT_SIZE_BUG},
                   'select = ["RNN005"]\nextend-select = ["RNN001"]\n')
@@ -91,7 +100,7 @@ def test_output_format_and_force_exclude_keys(tmp_path: Path, monkeypatch: pytes
         ('select = ["RNN999"]\n', "select: unknown rule code or prefix 'RNN999'"),
         ('ignore = ["E501"]\n', "ignore: unknown rule code or prefix 'E501'"),
         ('select = [1]\n', "select: expected a list of rule codes, got [1]"),
-        ('exclude = "build"\n', "exclude: expected a list of glob patterns, got 'build'"),
+        ('exclude = ["build", 3]\n', "exclude: expected a list of glob patterns, got ['build', 3]"),
         ('per-file-ignores = ["tests/*"]\n', "per-file-ignores: expected a table of glob = [codes]"),
         ('per-file-ignores = { "tests/*" = ["RNNX"] }\n', "unknown rule code or prefix 'RNNX'"),
         ("force-exclude = 'yes'\n", "force-exclude: expected true or false, got 'yes'"),

@@ -138,7 +138,7 @@ def test_line_numbers_in_messages_name_the_cell() -> None:
     [d] = lint_notebook(text.encode(), "nb.ipynb").diagnostics
     assert "(LSTM(10, 20), cell 2, line 3)" in d.message
     assert "torch.randn(5, 3, 7) in cell 3, line 1" in d.message
-    assert "built in cell 2, line 3" in d.explain[0]
+    assert "built in cell 2, line 3 (nb.ipynb)" in d.explain[0].text() and (d.explain[0].cell, d.explain[0].line) == (2, 3)
 
 
 def test_a_cell_that_is_not_python_is_one_finding_and_the_others_are_checked() -> None:

@@ -63,3 +63,38 @@ def test_hook_passes_on_the_good_file(work: tuple[Path, dict[str, str]]) -> None
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Passed" in output
+
+
+def test_the_readme_snippet_pins_a_real_commit_and_lets_warnings_pass(tmp_path: Path) -> None:
+    """The README's snippet as written, `repo:` aside (this checkout stands for the URL, as a
+    clone's path does): its `rev` is a commit of this repository that has the hook, and with
+    its `args` a warning passes while an error blocks."""
+    import yaml
+
+    from test_readme import of_kind
+
+    [block] = of_kind("yaml")
+    [repo] = yaml.safe_load(block.text)["repos"]
+    assert repo["repo"] == "https://github.com/rnnlint/rnnlint" and len(repo["rev"]) == 40
+    env = _env(tmp_path / "home")
+    shown = subprocess.run(["git", "show", f"{repo['rev']}:.pre-commit-hooks.yaml"], cwd=CHECKOUT, env=env,
+                           capture_output=True, text=True, check=False)
+    assert shown.returncode == 0, f"rev {repo['rev']} is not a commit of this repository: {shown.stderr}"
+    assert "id: rnnlint" in shown.stdout
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "warn.py").write_text("import torch.nn as nn\nrnn = nn.GRU(3, 5, dropout=0.5)\n")  # RNN011, a warning
+    (user / "bug.py").write_text(SYNTAX_ERROR)  # RNN000, an error
+    (user / ".pre-commit-config.yaml").write_text(block.text.replace(repo["repo"], str(CHECKOUT)))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "files"]):
+        subprocess.run([*git, *args], cwd=user, env=env, check=True)
+
+    def run(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--verbose", "--files", *files], cwd=user,
+                              env=env, capture_output=True, text=True, timeout=540, check=False)
+
+    warned = run("warn.py")
+    assert warned.returncode == 0 and "RNN011" in warned.stdout, warned.stdout + warned.stderr
+    blocked = run("warn.py", "bug.py")
+    assert blocked.returncode == 1 and "bug.py:2:" in blocked.stdout and "RNN000" in blocked.stdout

@@ -25,6 +25,7 @@ class Options:
     failures: int = 0  # paths that could not be checked, for the summary line (text only)
     explain: bool = False  # the facts behind each finding (text, json, sarif, github)
     fixed: int = 0  # findings fixed by --fix, for the summary line (text only)
+    linted: int = -1  # files linted, when known: none is not "All checks passed!" (text only)
 
 
 Emitter = Callable[[Sequence["Diagnostic"], TextIO, Options], None]

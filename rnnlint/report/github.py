@@ -25,7 +25,8 @@ def annotation(d: Diagnostic, explain: bool = False) -> str:
         "endLine": d.end_row, "endColumn": d.end_column, "title": f"{d.code} {d.name}{where}",
     }
     props = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
-    message = "\n".join(printable(line, text=True) for line in ((d.message, *d.explain) if explain else (d.message,)))
+    lines = (d.message, *(f.text() for f in d.explain)) if explain else (d.message,)
+    message = "\n".join(printable(line, text=True) for line in lines)
     return f"::{command} {props}::{_escape_data(message)}"
 
 

@@ -29,7 +29,7 @@ def as_dict(d: Diagnostic, explain: bool = False) -> dict[str, Any]:
     if d.cell is not None:
         item["cell"] = d.cell
     if explain:
-        item["explain"] = list(d.explain)
+        item["explain"] = [f.to_dict() for f in d.explain]
     return item
 
 

@@ -52,7 +52,7 @@ def _result(d: Diagnostic, index: dict[str, int], explain: bool) -> dict[str, An
         properties["cell"] = d.cell
         location["logicalLocations"] = [{"name": f"cell {d.cell}", "kind": "module"}]
     if explain:
-        properties["explain"] = list(d.explain)
+        properties["explain"] = [f.to_dict() for f in d.explain]
     return {
         "ruleId": d.code,
         "ruleIndex": index.get(d.code, -1),  # -1: SARIF's "no such rule"

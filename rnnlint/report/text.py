@@ -20,8 +20,11 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary(diagnostics: Sequence[Diagnostic], failures: int = 0, color: bool = False) -> str:
-    """ruff's closing line; `failures` counts paths that could not be checked at all."""
+def summary(diagnostics: Sequence[Diagnostic], failures: int = 0, color: bool = False, linted: int = -1) -> str:
+    """ruff's closing line; `failures` counts paths that could not be checked at all, `linted`
+    the files that were (-1: not known)."""
+    if linted == 0 and not failures:
+        return _paint("No files were linted.", "warning", color)
     if not diagnostics and not failures:
         return _paint("All checks passed!", "ok", color)
     errors = sum(d.severity == "error" for d in diagnostics)
@@ -56,9 +59,9 @@ def emit(diagnostics: Sequence[Diagnostic], out: TextIO, options: Options) -> No
             lines.append(f"{_paint(printable(d.path), 'path', options.color)}:{cell}{d.row}:{d.column}: "
                          f"{_paint(d.code, d.severity, options.color)} {printable(d.message, text=True)}")
             if options.explain:
-                lines.extend(f"    {printable(fact, text=True)}" for fact in d.explain)
+                lines.extend(f"    {printable(fact.text(), text=True)}" for fact in d.explain)
     if not options.quiet:
         if options.fixed:
             lines.append(f"Fixed {_plural(options.fixed, 'finding')}.")
-        lines.append(summary(diagnostics, options.failures, options.color))
+        lines.append(summary(diagnostics, options.failures, options.color, options.linted))
     out.write("".join(line + "\n" for line in lines))

@@ -33,7 +33,7 @@ from .prefilter import import_candidates, import_specs
 
 CACHE_DIR = ".rnnlint_cache"
 FILE = "results.json"
-_FORMAT = 4
+_FORMAT = 5  # 5: --explain facts are objects
 MAX_DEPENDENCIES = 512  # files hashed for one entry; a file that imports more is not cached
 MAX_CACHE_BYTES = 256 * 2**20  # a bigger cache file is not read
 MAX_ENTRIES = 100_000  # the most recently used are kept
@@ -299,12 +299,26 @@ def _is_texts(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+_FACT_TEXT = ("kind", "value", "origin")
+_FACT_OPTIONAL = {"file": str, "line": int, "cell": int}
+
+
+def _is_fact(value: Any) -> bool:
+    """An --explain fact as Fact.to_dict writes it."""
+    return isinstance(value, dict) and value.keys() == {*_FACT_TEXT, *_FACT_OPTIONAL} \
+        and all(isinstance(value[k], str) for k in _FACT_TEXT) \
+        and all(value[k] is None or (_is_int(value[k]) if kind is int else isinstance(value[k], kind))
+                for k, kind in _FACT_OPTIONAL.items())
+
+
 def _diagnostic(data: Any) -> Optional[Diagnostic]:
     if not isinstance(data, dict) or data.keys() != _DIAGNOSTIC_KEYS:
         return None
     if not all(isinstance(data[k], str) for k in _TEXT) or not all(_is_int(data[k]) for k in _NUMBERS):
         return None
-    if not (data["cell"] is None or _is_int(data["cell"])) or not _is_texts(data["explain"]):
+    explain = data["explain"]
+    if not (data["cell"] is None or _is_int(data["cell"])) or not isinstance(explain, list) \
+            or not all(_is_fact(f) for f in explain):
         return None
     return Diagnostic.from_dict(data)
 

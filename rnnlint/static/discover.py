@@ -38,7 +38,7 @@ def skipped_dir(path: Path) -> bool:
     return name in SKIPPED_DIRS or name.endswith(".egg-info") or os.path.isfile(path / "pyvenv.cfg")
 
 
-def _force_excluded(path: Path, config: Config) -> bool:
+def force_excluded(path: Path, config: Config) -> bool:
     """For a path named on the command line: it, or a folder above it (up to the project
     root), is skipped or excluded."""
     rel = config.relative(path)
@@ -91,7 +91,7 @@ def discover(paths: Iterable[str], config: Config) -> Discovery:
             reason = getattr(exc, "strerror", None) or str(exc)
             errors.append(f"{arg}: {reason[:1].lower()}{reason[1:]}")
             continue
-        if config.force_exclude and _force_excluded(path, config):
+        if config.force_exclude and force_excluded(path, config):
             continue
         elif os.path.isdir(path):  # a folder named `x.py` is still a folder
             for file, real in _walk(path, config, errors):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..diagnostic import Diagnostic
 from .notebook import Cell, NotebookError, read, to_cells
@@ -17,15 +17,21 @@ from .parsing import decode, parse_ast, read_source
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
 from .result import FileResult, syntax_error, unreadable
 
+if TYPE_CHECKING:
+    from .analysis.source import Observer
 
-def lint_source(source: str, path: str, real: Optional[Path] = None) -> list[Diagnostic]:
+
+def lint_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None
+                ) -> list[Diagnostic]:
     """Findings for one source text, after `# noqa`. Raises only on a bug in rnnlint.
 
-    With `real` (the file on disk), modules it imports from the same tree are read too."""
-    return analyze_source(source, path, real).diagnostics
+    With `real` (the file on disk), modules it imports from the same tree are read too;
+    `observer` is told of the RNN events and tensor names of the run (`shapes`)."""
+    return analyze_source(source, path, real, observer).diagnostics
 
 
-def analyze_source(source: str, path: str, real: Optional[Path] = None) -> FileResult:
+def analyze_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None
+                   ) -> FileResult:
     """`lint_source`'s findings, and where the analysis stopped early if it did."""
     tree = parse_ast(source, path)
     if isinstance(tree, Diagnostic):
@@ -57,7 +63,7 @@ def analyze_source(source: str, path: str, real: Optional[Path] = None) -> FileR
     loader = SiblingLoader(real, path) if real is not None else None
     left = sorted(kept)
     standalone = frozenset(left.index(i) for i in relevant.defs if i in kept)  # indices among the defs left
-    found, stopped = analyze_module(module, path, source, loader, standalone, reduced_tree)
+    found, stopped = analyze_module(module, path, source, loader, standalone, reduced_tree, observer)
     return FileResult(path, sorted(found, key=Diagnostic.sort_key), stopped=stopped)
 
 

@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from ..contract import Dim, Violation
-from ..diagnostic import Diagnostic
+from ..diagnostic import Diagnostic, Fact
 from .analysis.calls import CallsMixin
 from .analysis.expressions import ExpressionsMixin
 from .analysis.frame import Budget
@@ -29,14 +29,14 @@ from .analysis.modules import ModulesMixin
 from .analysis.narrowing import NarrowingMixin
 from .analysis.objects import ObjectsMixin
 from .analysis.sizes import size_params, syntax_of
-from .analysis.source import ModuleInfo, Where, code_of
+from .analysis.source import ModuleInfo, Observer, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
 from .analysis.subscripts import SubscriptsMixin
 from .result import Stop
 from .rnn_checks import RNNChecksMixin
 from .semantics.context import CallArgs
 from .suppress import apply_noqa
-from .values import TOP, ClassV, Const, Env, FunctionV, InstanceV, IntV, Lazy, Value
+from .values import TOP, ClassV, Const, Env, FunctionV, InstanceV, IntV, Lazy, Line, Value
 
 _NOWHERE = CodeRange((0, 0), (0, 0))  # type: ignore[arg-type]
 # Python's parser admits about 200 levels of nesting; reading an expression that deep, and
@@ -56,7 +56,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[str, ...]]] = {}
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[Fact, ...]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
@@ -76,14 +76,15 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         self.read_alone: set[int] = set()  # top-level defs of this file read on their own
         self.alone: dict[str, set[tuple[int, int, str]]] = {}  # the same for imported files
         self.nested = False  # run only for what an importing file's run needs to know
+        self.observer: Optional[Observer] = None  # told of RNN events and tensor names (shapes, hover)
         self.stopped: Optional[Stop] = None  # where the work bound or the nesting stopped the reading
 
     def here(self) -> Where:
         return self.current, self.top, self.line
 
-    def line_of(self, node: cst.CSTNode, where: Optional[Where] = None) -> Lazy:
+    def line_of(self, node: cst.CSTNode, where: Optional[Where] = None) -> Line:
         info, top, line = where or self.here()
-        return Lazy(lambda: str((info.position(node, top, line) or _NOWHERE).start.line))
+        return Line(lambda: str((info.position(node, top, line) or _NOWHERE).start.line), info.path)
 
     def describe_call(self, node: cst.Call) -> Lazy:
         line = self.line_of(node)
@@ -91,7 +92,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         def text() -> str:
             code = code_of(node)
             return f"{code if len(code) <= 60 else code[:57] + '...'} on line {line}"
-        return Lazy(text)
+        return Lazy(text, at=line)
 
     def run(self) -> list[Diagnostic]:
         try:
@@ -247,12 +248,13 @@ def _sounds_like_size(name: str) -> bool:
 
 def analyze_module(module: cst.Module, path: str, source: str = "",
                    loader: Optional[Callable[[str, str, int], Optional[ModuleInfo]]] = None,
-                   relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None
-                   ) -> tuple[list[Diagnostic], Optional[Stop]]:
+                   relevant_defs: Optional[frozenset[int]] = None, tree: Optional[ast.Module] = None,
+                   observer: Optional[Observer] = None) -> tuple[list[Diagnostic], Optional[Stop]]:
     """All findings of one parsed module, after `# noqa`, and where the reading stopped early if
     it did. `relevant_defs` (indices among the module's top-level defs) limits which definitions
-    are read on their own."""
+    are read on their own; `observer` is told of RNN events and tensor names."""
     interp = Interpreter(ModuleInfo(path, source, module, tree), loader)
+    interp.observer = observer
     if relevant_defs is not None:
         top = [s for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
         interp.standalone = {id(top[i]) for i in relevant_defs if i < len(top)}

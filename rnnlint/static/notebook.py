@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
-from ..diagnostic import Diagnostic
+from ..diagnostic import Diagnostic, Fact
 
 SUFFIX = ".ipynb"
 # Cell magics whose body is Python run in the kernel: the body is linted, the magic line blanked.
@@ -356,9 +356,15 @@ def to_cells(d: Diagnostic, rows: Sequence[tuple[int, int]]) -> Diagnostic:
             return ("in " if match.group("on") else "") + "cell {}, line {}".format(*rows[number - 1])
         return _LINE.sub(sub, text)
 
+    def relabel_fact(fact: Fact) -> Fact:
+        if fact.file not in (None, d.path):  # a line of an imported file
+            return replace(fact, value=relabel(fact.value))
+        placed = rows[fact.line - 1] if fact.line is not None and 1 <= fact.line <= len(rows) else (None, fact.line)
+        return replace(fact, value=relabel(fact.value), origin=relabel(fact.origin), cell=placed[0], line=placed[1])
+
     return replace(d, row=row, end_row=end_row, cell=cell, message=relabel(d.message),
                    expected=relabel(d.expected), actual=relabel(d.actual), hint=relabel(d.hint),
-                   explain=tuple(relabel(line) for line in d.explain))
+                   explain=tuple(relabel_fact(fact) for fact in d.explain))
 
 
 def program_bytes(path: Path, data: bytes) -> bytes:

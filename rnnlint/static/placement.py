@@ -11,7 +11,7 @@ from libcst.metadata import CodeRange
 
 from .. import rules
 from ..contract import Violation
-from ..diagnostic import Diagnostic
+from ..diagnostic import Diagnostic, Fact
 from .analysis.source import ModuleInfo, Where, code_of
 from .semantics.context import CallArgs
 from .values import SeqV, Value
@@ -25,7 +25,7 @@ class PlacementMixin:
     """How the `Interpreter` turns a contract violation into a `Diagnostic` at its place."""
 
     def report_violation(self, node: cst.CSTNode, v: Violation, label: str,
-                         where: Optional[Where] = None, facts: tuple[str, ...] = (),
+                         where: Optional[Where] = None, facts: tuple[Fact, ...] = (),
                          given: Optional[Value] = None) -> None:
         """A finding goes to the line to change, once. When the value it is about (`given`: the
         input or state of an RNN call) was passed in by a call of this file from outside the
@@ -56,7 +56,7 @@ class PlacementMixin:
             info, pos, v, f"{rule.name}: {v.render(label)}", facts)
 
     def diagnostic(self, info: ModuleInfo, pos: CodeRange, v: Violation, message: str,
-                   facts: tuple[str, ...]) -> Diagnostic:
+                   facts: tuple[Fact, ...]) -> Diagnostic:
         return Diagnostic(info.path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1, v.code,
                           message, v.severity or rules.BY_CODE[v.code].severity, v.expected, v.actual, v.hint,
                           explain=facts)
@@ -112,7 +112,7 @@ class PlacementMixin:
                 self.findings.setdefault((there.path, there.row, there.column, there.code, info.path, *spot[:2]),
                                          there)
 
-    def call_chain(self) -> tuple[str, ...]:
+    def call_chain(self) -> tuple[Fact, ...]:
         """How the analysis reached the finding: each call on the way, outermost first."""
         chain = []
         for node, (module, top, line) in self.call_sites:
@@ -120,7 +120,7 @@ class PlacementMixin:
             if pos is not None:
                 code = code_of(node)
                 code = code if len(code) <= 60 else code[:57] + "..."
-                chain.append(f"reached through {code} ({module.path}, line {pos.start.line})")
+                chain.append(Fact("call", code, "", module.path, pos.start.line))
         return tuple(chain)
 
 

@@ -12,12 +12,12 @@ import libcst as cst
 
 from .. import contract
 from ..contract import Dim, RNNSpec, Shape, StatePair, UNKNOWN, UNKNOWN_HIDDEN, Violation
-from ..diagnostic import Diagnostic
+from ..diagnostic import Diagnostic, Fact
 from .placement import PlacementMixin
 from .semantics.context import CallArgs
 from .semantics.names import rnn_kind
 from .semantics.tensors import at_least
-from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, RNNRef, SeqV, StatesV, TensorV, Value
+from .values import TOP, ClassV, Const, IntV, LayerV, Lazy, RefV, RNNModuleV, RNNRef, SeqV, StatesV, TensorV, Value, line_named
 
 
 class RNNChecksMixin(PlacementMixin):
@@ -120,7 +120,7 @@ class RNNChecksMixin(PlacementMixin):
             if name in rejected:
                 dims[name] = UNKNOWN
             elif isinstance(v, IntV) and v.dim.value is not None:
-                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}"))
+                dims[name] = v.dim.with_origin(v.dim.origin or Lazy(lambda: f"line {line}", at=line))
             elif isinstance(v, IntV):
                 dims[name] = v.dim
             elif v is not None or call.star:
@@ -129,6 +129,8 @@ class RNNChecksMixin(PlacementMixin):
         if call.star:
             spec = replace(spec, bidirectional=spec.bidirectional if "bidirectional" in call.kwargs else None,
                            batch_first=spec.batch_first if "batch_first" in call.kwargs else None)
+        if self.observer is not None:
+            self.observer.built(call.node, RNNModuleV(spec, label, line), self.here())
         return RNNModuleV(spec, label, line)
 
     def build_rnn_kinds(self, kinds: tuple[str, ...], call: CallArgs, label: str) -> Value:
@@ -198,7 +200,7 @@ class RNNChecksMixin(PlacementMixin):
         from_rnn = isinstance(x, TensorV) and x.rnn is not None
         violations = contract.check_call(spec, shape, hx, packed=packed, input_from_rnn=from_rnn)
         if not violations and shape is not None and not packed and not spec.is_cell:
-            layout = self.layout_violation(spec, x)  # type: ignore[arg-type]
+            layout = self.layout_violation(spec, x, hx)  # type: ignore[arg-type]
             if layout is not None:
                 violations.append(layout)
         name = f"{label} ({spec.describe()}, line {line})"
@@ -209,8 +211,11 @@ class RNNChecksMixin(PlacementMixin):
         if shape is None or not isinstance(x, TensorV):
             shape = Shape((spec.input_size,), rank_known=False)
         out_shape, h_shape, c_shape = contract.output_shapes(spec, shape, packed=packed)
+        if self.observer is not None:
+            self.observer.called(call.node, spec, label, shape if isinstance(x, TensorV) else None, hx,
+                                 (out_shape, h_shape, c_shape), self.here())
         at = self.line_of(call.node)
-        origin = Lazy(lambda: f"output of {label} on line {at}")
+        origin = Lazy(lambda: f"output of {label} on line {at}", at=at)
         if spec.is_cell:
             h = TensorV(h_shape, origin, rnn=ref, role="cell_h")
             if spec.is_lstm:
@@ -223,32 +228,32 @@ class RNNChecksMixin(PlacementMixin):
             return SeqV((out, SeqV((h_n, TensorV(c_shape, origin, rnn=ref, role="c_n")))))
         return SeqV((out, h_n))
 
-    def output_facts(self, t: TensorV, spec: Optional[RNNSpec] = None) -> tuple[str, ...]:
+    def output_facts(self, t: TensorV, spec: Optional[RNNSpec] = None) -> tuple[Fact, ...]:
         """The facts a finding on an RNN's output rests on."""
         assert t.rnn is not None
         spec = spec or t.rnn.spec
-        facts = [f"{t.rnn.label} is nn.{t.rnn.spec.describe()}, built on line {t.rnn.line}"]
+        facts = [_module_fact(t.rnn.label, t.rnn.spec, t.rnn.line)]
         if t.role == "out" and spec.batch_first is not None:
-            facts.append("its output is laid out " + ("(batch, seq_len, features)" if spec.batch_first
-                                                       else "(seq_len, batch, features)"))
+            layout = "(batch, seq_len, features)" if spec.batch_first else "(seq_len, batch, features)"
+            facts.append(Fact("layout", f"its output is laid out {layout}"))
         if t.shape is not None:
-            facts.append(f"the indexed value has shape {t.shape}: {t.origin}")
+            facts.append(_fact("value", f"the indexed value has shape {t.shape}", t.origin))
         return tuple(facts)
 
     def call_facts(self, spec: RNNSpec, label: str, line: object, x: Optional[Shape],
-                   hx: contract.Hidden) -> tuple[str, ...]:
+                   hx: contract.Hidden) -> tuple[Fact, ...]:
         """The facts an RNN-call finding rests on, each with where it came from."""
-        facts = [f"{label} is nn.{spec.describe()}, built on line {line}"]
+        facts = [_module_fact(label, spec, line)]
         for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
             dim = getattr(spec, name)
             if dim.origin is not None:
-                facts.append(f"{name}={dim}: {dim.origin}")
+                facts.append(_fact("size", f"{name}={dim}", dim.origin))
         if x is not None:
-            facts.append(f"input shape {x}" + (f": {x.origin}" if x.origin else ""))
+            facts.append(_fact("input", f"input shape {x}", x.origin))
         states = hx.items if isinstance(hx, StatePair) else (hx,) if isinstance(hx, Shape) else ()
         for state in states:
             if state is not None:
-                facts.append(f"hidden state shape {state}" + (f": {state.origin}" if state.origin else ""))
+                facts.append(_fact("state", f"hidden state shape {state}", state.origin))
         return tuple(facts)
 
     def hidden_arg(self, value: Value) -> contract.Hidden:
@@ -261,8 +266,10 @@ class RNNChecksMixin(PlacementMixin):
             return StatePair(items, value.kind)
         return UNKNOWN_HIDDEN
 
-    def layout_violation(self, spec: RNNSpec, x: TensorV) -> Optional[Violation]:
-        """RNN004: the input's axis roles contradict the module's batch_first."""
+    def layout_violation(self, spec: RNNSpec, x: TensorV, hx: contract.Hidden = None) -> Optional[Violation]:
+        """RNN004: the input's axis roles contradict the module's batch_first. What torch does
+        depends on the state: none, it runs swapped; one of the real batch size, it raises (a
+        state of proven shape has already passed the hidden-state check: torch runs)."""
         if x.shape is None or x.shape.rank != 3 or spec.batch_first is None:
             return None
         first, second = x.shape.dims[0].role, x.shape.dims[1].role
@@ -280,9 +287,13 @@ class RNNChecksMixin(PlacementMixin):
                 "(seq_len, batch, input_size) for batch_first=False"
             fix = "pass batch_first=True to the module" if not spec.batch_first else \
                 "transpose the input with x.transpose(0, 1), or build it batch-major"
-            return Violation("RNN004", "input", expected,
-                             f"the input {x.shape.described()} is {got}; torch swaps time and batch silently", fix,
-                             raises=False)
+            real = x.shape.dims[1 if spec.batch_first else 0]
+            unproven = hx is UNKNOWN_HIDDEN or isinstance(hx, StatePair) and None in hx.items
+            torch_does = "torch swaps time and batch silently" if not unproven else \
+                f"torch reads its seq_len as the batch, so it raises if the hidden state given here has the " \
+                f"real batch size {real} (and runs swapped silently if not)"
+            return Violation("RNN004", "input", expected, f"the input {x.shape.described()} is {got}; {torch_does}",
+                             fix, raises=False)
         return None
 
     def check_feature_consumer(self, layer: LayerV, call: CallArgs, expected: Dim, what: str) -> None:
@@ -359,3 +370,15 @@ def _retag(value: Value, ref: RNNRef) -> Value:
     if isinstance(value, SeqV):
         return SeqV(tuple(_retag(v, ref) for v in value.items), value.kind)
     return value
+
+
+def _fact(kind: str, value: str, origin: object) -> Fact:
+    """A fact whose origin may name a line: its file and number go with it."""
+    line = line_named(origin)
+    number = line.number if line is not None else None
+    return Fact(kind, value, str(origin) if origin else "", line.path if line is not None and number else None,
+                number)
+
+
+def _module_fact(label: str, spec: RNNSpec, line: object) -> Fact:
+    return _fact("module", f"{label} is nn.{spec.describe()}", Lazy(lambda: f"on line {line}", at=line_named(line)))

@@ -14,12 +14,13 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Generator, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Generator, Iterator, Optional, Sequence, Union
 
 from ..config import Config
 from ..diagnostic import Diagnostic
-from .discover import discover
-from .engine import lint_bytes
+from .discover import discover, force_excluded
+from .engine import lint_bytes, lint_guarded
+from .prefilter import may_matter
 from .parsing import read_source
 from .result import FileResult, unreadable
 
@@ -80,6 +81,27 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         if linted.stopped is not None:
             result.warnings.append(linted.stopped.warning(shown))
     result.diagnostics = sorted(set(result.diagnostics), key=Diagnostic.sort_key)
+    return result
+
+
+def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config) -> RunResult:
+    """A buffer (stdin's bytes, an editor's text) linted as if it were the file `filename`:
+    that path's per-file ignores apply and its imports are read from the folder it would be
+    in. With `force-exclude`, an excluded name is not linted at all (ruff's convention)."""
+    if filename is not None and config.force_exclude and force_excluded(Path(filename), config):
+        return RunResult()
+    shown = filename if filename is not None else "-"
+    real = Path(filename) if filename is not None else None
+    if isinstance(data, str) and not shown.endswith(".ipynb"):
+        # text needs no decoding (its coding cookie, if any, is already applied)
+        linted = lint_guarded(data, shown, real) if may_matter(data.encode("utf-8"), real) else FileResult(shown)
+    else:
+        linted = lint_bytes(data.encode("utf-8") if isinstance(data, str) else data, shown, real)
+    result = RunResult(files=[shown], errors=[linted.error] if linted.error is not None else [])
+    if linted.stopped is not None:
+        result.warnings.append(linted.stopped.warning(shown))
+    result.diagnostics = sorted({d for d in linted.diagnostics if config.enabled(d.code, Path(d.path))},
+                                key=Diagnostic.sort_key)
     return result
 
 

@@ -15,13 +15,15 @@ from ..contract import Dim, RNNSpec, Shape, UNKNOWN
 
 class Lazy:
     """Text computed when first shown. Line numbers need a positions pass over the file, and
-    most values never reach a message, so they are described only on demand."""
+    most values never reach a message, so they are described only on demand. `at` is the
+    line an origin's text names (`torch.randn(2, 3) on line 4`), for --explain's facts."""
 
-    __slots__ = ("_fn", "_text")
+    __slots__ = ("_fn", "_text", "at")
 
-    def __init__(self, fn: Callable[[], str]) -> None:
+    def __init__(self, fn: Callable[[], str], at: object = None) -> None:
         self._fn: Optional[Callable[[], str]] = fn
         self._text = ""
+        self.at = at
 
     def __str__(self) -> str:
         if self._fn is not None:
@@ -33,6 +35,27 @@ class Lazy:
 
     def __repr__(self) -> str:
         return repr(str(self))
+
+
+class Line(Lazy):
+    """A line number, shown on demand, of the file at `path`."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, fn: Callable[[], str], path: str) -> None:
+        super().__init__(fn)
+        self.path = path
+
+    @property
+    def number(self) -> Optional[int]:
+        text = str(self)
+        return int(text) if text.isdigit() and text != "0" else None
+
+
+def line_named(origin: object) -> Optional[Line]:
+    """The line an origin names: itself, or the one its text was made with."""
+    at = origin if isinstance(origin, Line) else getattr(origin, "at", None)
+    return at if isinstance(at, Line) else None
 
 
 # A joined origin ("hidden=8 (line 3), layers=2 (line 4)") is cut at this length: sizes

@@ -184,7 +184,7 @@ class ObjectsMixin:
             site = self.call_sites[-1][1] if self.call_sites and self.call_sites[-1][0] is node else None
             line = self.line_of(node, site)
             number = value.dim.value
-            return IntV(value.dim.with_origin(Lazy(lambda: f"from {callee}({name}={number}) on line {line}")))
+            return IntV(value.dim.with_origin(Lazy(lambda: f"from {callee}({name}={number}) on line {line}", at=line)))
         return value
 
     def super_value(self) -> Value:

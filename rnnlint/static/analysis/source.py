@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import ast
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional, Protocol
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..prefilter import source_lines
 from .positions import LinePositions, line_numbers
+
+if TYPE_CHECKING:
+    from ...contract import Hidden, RNNSpec, Shape
+    from ..values import RNNModuleV, Value
 
 
 class ModuleInfo:
@@ -106,3 +110,15 @@ _PRINTER = cst.Module(body=[])
 
 def code_of(node: cst.CSTNode) -> str:
     return _PRINTER.code_for_node(node)
+
+
+class Observer(Protocol):
+    """Told of the RNN events and tensor names of a run (`rnnlint shapes`, the server's hover);
+    it only records, so the analysis is the same with or without one."""
+
+    def built(self, node: cst.Call, module: "RNNModuleV", where: Where) -> None: ...
+
+    def called(self, node: cst.Call, spec: "RNNSpec", label: str, x: "Optional[Shape]", hx: "Hidden",
+               results: "tuple[Shape, Shape, Optional[Shape]]", where: Where) -> None: ...
+
+    def bound(self, node: cst.Name, value: "Value", where: Where) -> None: ...

@@ -332,6 +332,8 @@ class StatementsMixin:
             self.rebind(target, TOP, env.parent or env)
         elif isinstance(target, cst.Name):
             env.vars[target.value] = self.labelled(value, target.value)
+            if self.observer is not None:
+                self.observer.bound(target, value, self.here())
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)

@@ -24,9 +24,9 @@ def _layer(kind: str, names: tuple[str, ...]) -> Handler:
 def embedding_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     dim = dim_of(layer.param("embedding_dim"))
-    feat = dim.with_origin(dim.origin or Lazy(lambda: f"nn.Embedding on line {layer.line}")).with_role("feature")
+    feat = dim.with_origin(dim.origin or Lazy(lambda: f"nn.Embedding on line {layer.line}", at=layer.line)).with_role("feature")
     at = it.line_of(call.node)
-    origin = Lazy(lambda: f"{layer.label or 'nn.Embedding'} on line {at}")
+    origin = Lazy(lambda: f"{layer.label or 'nn.Embedding'} on line {at}", at=at)
     if isinstance(x, TensorV) and x.shape is not None:
         return TensorV(Shape(x.shape.dims + (feat,), x.shape.rank_known, origin), origin)
     return TensorV(Shape((feat,), False, origin), origin)
@@ -36,9 +36,9 @@ def linear_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     in_f = dim_of(layer.param("in_features"))
     out_f = dim_of(layer.param("out_features"))
-    out_f = out_f.with_origin(out_f.origin or Lazy(lambda: f"nn.Linear on line {layer.line}")).with_role("feature")
+    out_f = out_f.with_origin(out_f.origin or Lazy(lambda: f"nn.Linear on line {layer.line}", at=layer.line)).with_role("feature")
     at = it.line_of(call.node)
-    origin = Lazy(lambda: f"{layer.label or 'nn.Linear'} on line {at}")
+    origin = Lazy(lambda: f"{layer.label or 'nn.Linear'} on line {at}", at=at)
     if not isinstance(x, TensorV) or x.shape is None:
         return TensorV(Shape((out_f,), False, origin), origin)
     it.check_feature_consumer(layer, call, in_f, "in_features")
@@ -58,7 +58,7 @@ def conv1d_call(it: Context, layer: LayerV, call: CallArgs) -> Value:
     x = call.pos(0)
     out_c = dim_of(layer.param("out_channels")).with_role("feature")
     at = it.line_of(call.node)
-    origin = Lazy(lambda: f"{layer.label or 'nn.Conv1d'} on line {at}")
+    origin = Lazy(lambda: f"{layer.label or 'nn.Conv1d'} on line {at}", at=at)
     if not isinstance(x, TensorV) or x.shape is None or not x.shape.rank_known or len(x.shape.dims) not in (2, 3):
         return TensorV(None, origin)
     length = x.shape.dims[-1]
