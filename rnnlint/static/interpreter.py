@@ -123,6 +123,8 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         value its callers may pass (`symbolic_args`), whether or not this file uses it: a
         finding that holds for all of them is the definition's own. Functions go first: a
         `main()` nobody calls may build a class with arguments of its own."""
+        if self.observer is not None:
+            self.observer.reading_alone()
         body = self.main.module.body
         tops = {id(node): i for i, node in enumerate(body)}
         for func in list(self.functions):

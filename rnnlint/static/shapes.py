@@ -113,6 +113,10 @@ class ShapeRecorder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.events: list[tuple[str, cst.CSTNode, Where, tuple[Any, ...]]] = []
+        self.general_from = -1  # events from here on read a definition for every value of its parameters
+
+    def reading_alone(self) -> None:
+        self.general_from = len(self.events)
 
     def built(self, node: cst.Call, module: RNNModuleV, where: Where) -> None:
         if where[0].path == self.path:
@@ -128,12 +132,20 @@ class ShapeRecorder:
             self.events.append(("tensor", node, where, (value,)))
 
     def records(self) -> list[Record]:
-        found: dict[Record, None] = {}  # distinct, in the order met
-        for kind, node, (info, top, line), data in self.events:
+        """Distinct records in the order met; the general reading of a place is shown only where
+        the file's own run never reached it (a library class nothing here builds)."""
+        found: dict[Record, None] = {}
+        concrete: set[tuple[str, int, int]] = set()
+        for i, (kind, node, (info, top, line), data) in enumerate(self.events):
             pos = info.position(node, top, line)
             if pos is None:
                 continue
             at = (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+            general = 0 <= self.general_from <= i
+            if general and (kind, *at[:2]) in concrete:
+                continue
+            if not general:
+                concrete.add((kind, *at[:2]))
             found[Record(kind, self.path, *at, *_describe(kind, node, data))] = None
         return sorted(found, key=lambda r: (r.row, r.column, r.kind))
 

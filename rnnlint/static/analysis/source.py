@@ -122,3 +122,7 @@ class Observer(Protocol):
                results: "tuple[Shape, Shape, Optional[Shape]]", where: Where) -> None: ...
 
     def bound(self, node: cst.Name, value: "Value", where: Where) -> None: ...
+
+    def reading_alone(self) -> None:
+        """What follows comes of reading each definition on its own, for every value of its
+        parameters, after the file's own run."""
