@@ -48,19 +48,24 @@ def pad_packed(it: Context, call: CallArgs) -> Value:
     return SeqV((padded, lengths))
 
 
+def _batch_and_features(seqs: Value) -> tuple[Dim, Dim]:
+    """A list of sequences to pad or pack: the batch is its length, the feature size the one
+    every sequence agrees on."""
+    if not isinstance(seqs, SeqV):
+        return UNKNOWN, UNKNOWN
+    lasts = [s.shape.last for s in seqs.items if isinstance(s, TensorV) and s.shape is not None]
+    if len(lasts) == len(seqs.items) and lasts and all(d.same(lasts[0]) for d in lasts):
+        return Dim(len(seqs.items)), lasts[0]
+    return Dim(len(seqs.items)), UNKNOWN
+
+
 def pad_sequence(it: Context, call: CallArgs) -> Value:
     seqs = call.get("sequences", 0)
     bf = call.get("batch_first", 1, Const(False))
     flag = bf.value if isinstance(bf, Const) and isinstance(bf.value, bool) else None
     if flag is None:
         return TOP
-    feat = UNKNOWN
-    batch = UNKNOWN
-    if isinstance(seqs, SeqV):
-        batch = Dim(len(seqs.items))
-        lasts = [s.shape.last for s in seqs.items if isinstance(s, TensorV) and s.shape is not None]
-        if len(lasts) == len(seqs.items) and lasts and all(d.same(lasts[0]) for d in lasts):
-            feat = lasts[0]
+    batch, feat = _batch_and_features(seqs)
     b, t = batch.with_role("batch"), UNKNOWN.with_role("time")
     origin = it.describe_call(call.node)
     dims = (b, t, feat) if flag else (t, b, feat)
@@ -71,13 +76,7 @@ def pad_sequence(it: Context, call: CallArgs) -> Value:
 
 def pack_sequence(it: Context, call: CallArgs) -> Value:
     seqs = call.get("sequences", 0)
-    feat = UNKNOWN
-    batch = UNKNOWN
-    if isinstance(seqs, SeqV):
-        batch = Dim(len(seqs.items))
-        lasts = [s.shape.last for s in seqs.items if isinstance(s, TensorV) and s.shape is not None]
-        if len(lasts) == len(seqs.items) and lasts and all(d.same(lasts[0]) for d in lasts):
-            feat = lasts[0]
+    batch, feat = _batch_and_features(seqs)
     return TensorV(Shape((batch, UNKNOWN, feat)), it.describe_call(call.node), packed=True)
 
 

@@ -140,11 +140,7 @@ def permute(it: Context, call: CallArgs) -> Value:
         return t.untagged().with_shape(None)
     rank = len(order)
     order = [o + rank if o < 0 else o for o in order]  # type: ignore[operator]
-    shape = Shape(tuple(t.shape.dims[o] for o in order), True, t.origin)  # type: ignore[index]
-    layout = _layout_after(t, order)  # type: ignore[arg-type]
-    if layout:
-        return replace(t, shape=shape, layout=layout)
-    return t.untagged().with_shape(shape)
+    return _reordered(t, order)  # type: ignore[arg-type]
 
 
 def transpose(it: Context, call: CallArgs) -> Value:
@@ -160,6 +156,13 @@ def transpose(it: Context, call: CallArgs) -> Value:
         return TOP
     order = list(range(rank))
     order[a], order[b] = order[b], order[a]
+    return _reordered(t, order)
+
+
+def _reordered(t: TensorV, order: list[int]) -> TensorV:
+    """`t` with its axes in `order` (a permutation of a known rank); the layout tag follows the
+    axes when it still means something."""
+    assert t.shape is not None
     shape = Shape(tuple(t.shape.dims[o] for o in order), True, t.origin)
     layout = _layout_after(t, order)
     if layout:
