@@ -12,6 +12,8 @@ Peers: ruff (default rules, no cache), flake8, Pyrefly's whole type check with t
 stubs of `pyrefly-torch-stubs` (found in the site-packages of this interpreter; on the corpus
 and the single files), TorchFix (on torch/nn and the corpus). TorchFix pins an older LibCST
 than rnnlint's tests use: give it its own environment and pass its executable with --torchfix.
+rnnlint, ruff and Pyrefly run as this interpreter installed them (not through a version
+manager's shim on PATH), rnnlint's modules compiled to bytecode as a wheel's install leaves them.
 Each command runs `--runs` times under /usr/bin/time, the tools taking turns round by round;
 the table shows median wall seconds and the peak resident memory of the largest process the
 command ran (rnnlint's workers and Pyrefly's threads included), then the wall-clock ratios.
@@ -25,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -98,6 +101,23 @@ def version(cmd: list[str]) -> str:
     return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
 
 
+def executable(name: str) -> str | None:
+    """`name` as this interpreter installed it (its scripts folder), else as PATH finds it. A
+    version manager's shim on PATH (pyenv's is a shell script that runs `pyenv exec`) would add
+    its own start-up to every run of the tools it wraps, and not to `python -c pass`."""
+    here = Path(sysconfig.get_path("scripts")) / name
+    return str(here) if os.access(here, os.X_OK) else shutil.which(name)
+
+
+def compile_rnnlint() -> None:
+    """Compile rnnlint's modules to bytecode, as installing a wheel does: a source checkout run
+    under PYTHONDONTWRITEBYTECODE would compile every module again on each run."""
+    import rnnlint
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.dirname(rnnlint.__file__)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def load() -> str:
     """The 1, 5 and 15 minute load averages: a busy machine makes the seconds, not the ratios, drift."""
     return " ".join(f"{figure:.2f}" for figure in os.getloadavg())
@@ -108,9 +128,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--corpus", type=Path, help="a folder of real RNN-heavy code (bench/make_corpus.py)")
     parser.add_argument("--trees", default=",".join(TREES), help=f"which of {', '.join(TREES)} to measure")
-    parser.add_argument("--torchfix", default=shutil.which("torchfix"), help="the torchfix executable")
+    parser.add_argument("--torchfix", default=executable("torchfix"), help="the torchfix executable")
     parser.add_argument("--torchfix-runs", type=int, default=1, help="rounds TorchFix takes part in")
-    parser.add_argument("--pyrefly", default=shutil.which("pyrefly"), help="the pyrefly executable")
+    parser.add_argument("--pyrefly", default=executable("pyrefly"), help="the pyrefly executable")
     args = parser.parse_args()
     import torch  # only to locate its sources
 
@@ -130,11 +150,12 @@ def main() -> None:
         "1 file (RNN)": lambda: ROOT / "fixtures" / "models" / "char_rnn.py",
     }
     trees = {name: where[name]() for name in wanted}
-    rnnlint = [shutil.which("rnnlint") or "rnnlint", "check", "--exit-zero", "-q"]
+    compile_rnnlint()
+    rnnlint = [executable("rnnlint") or "rnnlint", "check", "--exit-zero", "-q"]
     tools: dict[str, list[str]] = {
         "rnnlint cold": [*rnnlint, "--no-cache"],
         "rnnlint warm": rnnlint,
-        "ruff": ["ruff", "check", "--no-cache", "--exit-zero", "-q"],
+        "ruff": [executable("ruff") or "ruff", "check", "--no-cache", "--exit-zero", "-q"],
         "flake8": [sys.executable, "-m", "flake8", "--exit-zero", "-q"],
     }
     if args.pyrefly:

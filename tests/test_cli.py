@@ -198,6 +198,38 @@ def test_listing_rules_loads_no_analyzer() -> None:
     assert "libcst" not in modules and "rnnlint.static.interpreter" not in modules
 
 
+# what only a file with RNN code (or a notebook) needs: none of it is loaded for one without
+_ANALYZER = ("libcst", "torch", "rnnlint.contract", "rnnlint.static.analysis", "rnnlint.static.interpreter",
+             "rnnlint.static.notebook", "rnnlint.static.project", "rnnlint.static.semantics", "rnnlint.static.values")
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_file_without_rnn_code_loads_neither_libcst_nor_the_analyzer(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       cache: bool) -> None:
+    """The pre-commit case: a file that cannot matter is read, prefiltered and dropped, at the
+    cost of start-up alone; with the cache, both the run that writes it and the one that reads it."""
+    write_project(tmp_path, {"plain.py": "import os\n\n\ndef main():\n    return os.getcwd()\n"})
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2 if cache else 1):
+        modules = _modules_after(["check", *([] if cache else ["--no-cache"]), "plain.py"])
+        assert "rnnlint.static.prefilter" in modules  # the file was linted
+        assert not {m for m in modules if m in _ANALYZER or m.startswith(tuple(f"{a}." for a in _ANALYZER))}
+    assert (tmp_path / ".rnnlint_cache").is_dir() == cache
+
+
+def test_the_program_writes_all_its_output_before_it_ends(tmp_path: Path) -> None:
+    """Run as the program, rnnlint ends its process without tearing the interpreter down: what
+    a pipe still buffers must be written first, and the exit code kept."""
+    write_project(tmp_path, {f"bug{i}.py": INPUT_SIZE_BUG for i in range(40)})
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = os.getcwd()
+    done = subprocess.run([sys.executable, "-m", "rnnlint", "check", "--no-cache", "--output-format", "json", "."],
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert sorted(f["filename"] for f in json.loads(done.stdout)) == sorted(f"bug{i}.py" for i in range(40))
+
+
 def test_readme_rule_table_matches_the_catalog() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     rows = [line.split("|")[1:4] for line in readme.splitlines() if line.startswith("| RNN")]

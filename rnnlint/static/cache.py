@@ -138,9 +138,11 @@ def dependency_stamps(path: Path, data: bytes, modules: Optional[Modules] = None
 
 
 def _imports(path: str, data: bytes) -> list[str]:
-    from .notebook import program_bytes  # a notebook's imports are in its cells
+    if path.endswith(".ipynb"):  # a notebook's imports are in its cells (its reader loads only then)
+        from .notebook import program_bytes
 
-    return import_specs(program_bytes(Path(path), data))
+        data = program_bytes(Path(path), data)
+    return import_specs(data)
 
 
 class Cache:

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ..diagnostic import Diagnostic
-from .notebook import Cell, NotebookError, read, to_cells
 from .parsing import decode, parse_ast, read_source
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
 from .result import FileResult, syntax_error, unreadable
 
 if TYPE_CHECKING:
     from .analysis.source import Observer
+    from .notebook import Cell
 
 
 def lint_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None
@@ -92,6 +92,8 @@ def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileRes
 def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileResult:
     """Findings with `cell` set and rows counted inside the cell; one RNN000 for a file that
     is not a notebook, one for each cell that is not Python."""
+    from .notebook import NotebookError, read, to_cells  # (and json) only for a run with notebooks
+
     try:
         notebook = read(data)
     except NotebookError as exc:

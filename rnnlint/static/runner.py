@@ -9,7 +9,6 @@ linted again one by one, and one that kills its worker again is reported as an e
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -182,6 +181,7 @@ def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[L
     worker's death. fork shares the imported analyzer with the workers; results stream back as
     chunks end, so memory stays bounded by the files in flight, not by the tree."""
     import multiprocessing
+    import signal
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
@@ -229,6 +229,8 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def _worker_start(parent: int) -> None:
     """In each worker: Ctrl-C reaches the whole process group, but the parent decides; and the
     worker dies with the parent, however the parent dies (Linux)."""
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
     if sys.platform.startswith("linux"):
