@@ -56,7 +56,8 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[Fact, ...]]] = {}
+        # findings that a later read may still drop, with their facts (placed only if reported)
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, Callable[[], tuple[Fact, ...]]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
@@ -103,7 +104,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         except RecursionError:  # outside any statement: nothing to point at
             self.stopped = Stop(1, "the code nests deeper than it follows")
         for node, violation, label, where, facts in self.pending.values():
-            self.report_violation(node, violation, label, where, facts)
+            self.report_violation(node, violation, label, where, facts())
         self.place_moved(self.proved_alone)
         sources = {m.path: m.source for m in self.modules}
         by_path: dict[str, list[Diagnostic]] = {}
