@@ -5,7 +5,8 @@ a pass over the whole class; instead, the one statement line that holds the node
 alone, and placed by the stdlib `ast` of the same source, which knows every statement's line.
 Each generated line is checked against the source (it must end the source's line, the rest
 being the indentation the block adds): if anything disagrees, the caller falls back to the
-slower, always right pass.
+top-level statement generated alone. A node met outside any known statement is first looked
+up in an index of the tree (`tops_of`), which costs a walk, not the whole module's code.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def generate(node: cst.CSTNode, module: cst.Module) -> tuple[list[str], dict[cst
     """The code of `node` as the top-level code of `module` (its indentation and newline),
     as tokens, and the position of each node in it: LibCST's position pass (`PositionProvider`)
     in one codegen, without the metadata wrapper's second walk of the tree, which adds nothing
-    to positions."""
+    to positions. It drives LibCST's own steps directly; tests/test_positions.py holds every
+    position to the public pass."""
     provider = PositionProvider()
     state = PositionProvidingCodegenState(default_indent=module.default_indent,
                                           default_newline=module.default_newline, provider=provider)
