@@ -29,7 +29,7 @@ from .analysis.modules import ModulesMixin
 from .analysis.narrowing import NarrowingMixin
 from .analysis.objects import ObjectsMixin
 from .analysis.sizes import size_params, syntax_of
-from .analysis.source import ModuleInfo, Observer, Where, code_of
+from .analysis.source import ModuleInfo, Observer, StandIn, Where, code_of
 from .analysis.statements import StatementsMixin, _LoopBody
 from .analysis.subscripts import SubscriptsMixin
 from .result import Stop
@@ -56,7 +56,8 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         self.loader = loader
         self.module_envs: dict[str, Env] = {}
         self.findings: dict[tuple, Diagnostic] = {}
-        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, tuple[Fact, ...]]] = {}
+        # findings that a later read may still drop, with their facts (placed only if reported)
+        self.pending: dict[int, tuple[cst.CSTNode, Violation, str, Where, Callable[[], tuple[Fact, ...]]]] = {}
         self.steps = 0
         self.stack: list[FunctionV] = []
         self.selves: list[Optional[Value]] = []  # the receiver of each running call
@@ -103,7 +104,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
         except RecursionError:  # outside any statement: nothing to point at
             self.stopped = Stop(1, "the code nests deeper than it follows")
         for node, violation, label, where, facts in self.pending.values():
-            self.report_violation(node, violation, label, where, facts)
+            self.report_violation(node, violation, label, where, facts())
         self.place_moved(self.proved_alone)
         sources = {m.path: m.source for m in self.modules}
         by_path: dict[str, list[Diagnostic]] = {}
@@ -136,7 +137,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
             if cls.path != self.main.path or not self.is_module_class(cls) or not self.worth_reading(cls.node):
                 continue
             init = self.find_method(cls, "__init__")
-            args = self.symbolic_args(init, skip_self=True) if init else CallArgs(cst.Call(func=cst.Name("x")), [], {})
+            args = self.symbolic_args(init, skip_self=True) if init else CallArgs(StandIn(func=cst.Name("x")), [], {})
             inst = self.instantiate(cls, args, label=cls.name)
             if isinstance(inst, InstanceV):
                 self.read_methods(cls, inst)
@@ -205,7 +206,7 @@ class Interpreter(StatementsMixin, ExpressionsMixin, SubscriptsMixin, NarrowingM
             else:
                 value = TOP
             kwargs[name] = (value, dummy)
-        return CallArgs(cst.Call(func=cst.Name(func.name)), [], kwargs)
+        return CallArgs(StandIn(func=cst.Name(func.name)), [], kwargs)
 
     def syntax(self, func: FunctionV) -> tuple[Optional[ast.FunctionDef], Optional[ast.ClassDef]]:
         """The stdlib trees of a function and of its class, from the module's own tree when it

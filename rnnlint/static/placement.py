@@ -112,10 +112,11 @@ class PlacementMixin:
                 self.findings.setdefault((there.path, there.row, there.column, there.code, info.path, *spot[:2]),
                                          there)
 
-    def call_chain(self) -> tuple[Fact, ...]:
-        """How the analysis reached the finding: each call on the way, outermost first."""
+    def call_chain(self, sites: Optional[list[tuple[cst.CSTNode, Where]]] = None) -> tuple[Fact, ...]:
+        """How the analysis reached the finding: each call on the way (`sites`, else the running
+        calls), outermost first."""
         chain = []
-        for node, (module, top, line) in self.call_sites:
+        for node, (module, top, line) in self.call_sites if sites is None else sites:
             pos = module.position(node, top, line)
             if pos is not None:
                 code = code_of(node)

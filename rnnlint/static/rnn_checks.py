@@ -76,8 +76,9 @@ class RNNChecksMixin(PlacementMixin):
                 if all(i == "full" for i in rest):
                     v = contract.check_state_row(t.rnn.spec, items[0])
                     if v is not None and id(node) not in self.pending:  # the first, concrete read says it best
+                        sites = list(self.call_sites)
                         self.pending[id(node)] = (node, v, t.rnn.label, self.here(),
-                                                  self.output_facts(t) + self.call_chain())
+                                                  lambda: self.output_facts(t) + self.call_chain(sites))
             return
         spec = t.rnn.spec
         if t.layout is not None:
@@ -92,8 +93,9 @@ class RNNChecksMixin(PlacementMixin):
         if v is not None and v.code == "RNN008":
             # the last step alone is one direction's summary, unless joined with the first step
             # (`torch.cat((out[0], out[-1]), 1)`): decided when the value is used
+            sites = list(self.call_sites)
             self.pending[id(node)] = (node, v, t.rnn.label, self.here(),
-                                      self.output_facts(t, spec) + self.call_chain())
+                                      lambda: self.output_facts(t, spec) + self.call_chain(sites))
         elif v is not None:
             self.report_violation(node, v, t.rnn.label, facts=self.output_facts(t, spec))
 
@@ -203,9 +205,9 @@ class RNNChecksMixin(PlacementMixin):
             layout = self.layout_violation(spec, x, hx)  # type: ignore[arg-type]
             if layout is not None:
                 violations.append(layout)
-        name = f"{label} ({spec.describe()}, line {line})"
-        for v in violations:
-            self.report_violation(call.node, v, name, facts=self.call_facts(spec, label, line, shape, hx),
+        for v in violations:  # the line is named only in a finding: placing it costs a codegen
+            self.report_violation(call.node, v, f"{label} ({spec.describe()}, line {line})",
+                                  facts=self.call_facts(spec, label, line, shape, hx),
                                   given=x if v.subject == "input" else hx_value)
         ref = RNNModuleV(spec, label, line).ref()
         if shape is None or not isinstance(x, TensorV):

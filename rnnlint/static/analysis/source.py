@@ -7,14 +7,21 @@ import ast
 from typing import TYPE_CHECKING, Mapping, Optional, Protocol
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from ..prefilter import source_lines
-from .positions import LinePositions, line_numbers
+from .positions import LinePositions, generate, leading, line_numbers, tops_of
 
 if TYPE_CHECKING:
     from ...contract import Hidden, RNNSpec, Shape
     from ..values import RNNModuleV, Value
+
+
+class StandIn(cst.Call):
+    """A call the analysis makes up to read a definition on its own: written in no file, it
+    has no position (and is never searched for)."""
+
+    __slots__ = ()
 
 
 class ModuleInfo:
@@ -22,8 +29,9 @@ class ModuleInfo:
 
     Positions cost a codegen pass. With the stdlib `ast` of the same source, which knows where
     each statement starts, only the statement line that holds a reported or described node is
-    generated (see `positions`), else its top-level statement; without it (or if the two trees
-    disagree) the whole module is."""
+    generated (see `positions`), else its top-level statement; a node met outside any known
+    statement is looked up in an index of the tree's nodes first. Without the `ast` (or if the two trees disagree) the whole module is
+    generated."""
 
     def __init__(self, path: str, source: str, module: cst.Module, tree: Optional[ast.Module] = None) -> None:
         self.path = path
@@ -33,37 +41,52 @@ class ModuleInfo:
         self._positions: Optional[Mapping[cst.CSTNode, CodeRange]] = None
         self._starts: Optional[list[int]] = None
         self._ast_index: list[int] = []  # the ast statement each top-level statement starts with
-        self._statements: dict[int, Mapping[cst.CSTNode, CodeRange]] = {}
+        # each top-level statement's positions generated alone, with the lines to add to them
+        self._statements: dict[int, tuple[Mapping[cst.CSTNode, CodeRange], int]] = {}
+        self._tops: Optional[dict[int, int]] = None  # the top-level statement of each node, by id
         self._line_numbers: dict[int, dict[int, int]] = {}
         self._lines: dict[int, Optional[LinePositions]] = {}
         self._source_lines: Optional[list[str]] = None
 
     @property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Every node's position, from one pass over the whole module."""
         if self._positions is None:
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._positions = generate(self.module, self.module)[1]
         return self._positions
 
     def position(self, node: cst.CSTNode, top: Optional[int], line: Optional[cst.SimpleStatementLine] = None
                  ) -> Optional[CodeRange]:
         """Where `node` is; `top` is the index of the top-level statement that holds it, `line`
         the statement line, when the node is in one."""
+        if isinstance(node, StandIn):
+            return None
         starts = self.statement_starts()
-        if top is None or starts is None or top >= len(starts):
+        if starts is None:
             return self.positions.get(node)
-        if line is not None:
-            pos = self.line_position(node, top, line)
+        if top is not None and top < len(starts):
+            pos = self.line_position(node, top, line) if line is not None else None
+            if pos is None:
+                pos = self.statement_position(node, top, starts)
             if pos is not None:
                 return pos
+        # not where it was said to be: the statement that holds it, if any does
+        if self._tops is None:
+            self._tops = tops_of(self.module)
+        holder = self._tops.get(id(node))
+        return self.statement_position(node, holder, starts) if holder is not None and holder != top else None
+
+    def statement_position(self, node: cst.CSTNode, top: int, starts: list[int]) -> Optional[CodeRange]:
+        """`node`'s position in the top-level statement `top`, generated alone."""
         if top not in self._statements:
             stmt = self.module.body[top]
-            alone = self.module.with_changes(body=[stmt.with_changes(leading_lines=())], header=(), footer=())
-            self._statements[top] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-        pos = self._statements[top].get(node)
-        if pos is not None:
-            shift = starts[top] - 1
-            return CodeRange((pos.start.line + shift, pos.start.column), (pos.end.line + shift, pos.end.column))
-        return self.positions.get(node)
+            positions = generate(stmt, self.module)[1]
+            self._statements[top] = positions, starts[top] - 1 - leading(stmt, positions)
+        positions, shift = self._statements[top]
+        pos = positions.get(node)
+        if pos is None:
+            return None
+        return CodeRange((pos.start.line + shift, pos.start.column), (pos.end.line + shift, pos.end.column))
 
     def line_position(self, node: cst.CSTNode, top: int, line: cst.SimpleStatementLine) -> Optional[CodeRange]:
         if id(line) not in self._lines:
@@ -109,7 +132,22 @@ _PRINTER = cst.Module(body=[])
 
 
 def code_of(node: cst.CSTNode) -> str:
-    return _PRINTER.code_for_node(node)
+    dotted = _dotted(node)
+    return dotted if dotted is not None else _PRINTER.code_for_node(node)
+
+
+def _dotted(node: cst.CSTNode) -> Optional[str]:
+    """The code of a name or a dotted name (`torch.nn.LSTM`, as written), read off the nodes
+    instead of generated; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value if not node.lpar and not node.rpar else None
+    if not isinstance(node, cst.Attribute) or node.lpar or node.rpar or not isinstance(node.dot, cst.Dot):
+        return None
+    before, after = node.dot.whitespace_before, node.dot.whitespace_after
+    if not isinstance(before, cst.SimpleWhitespace) or not isinstance(after, cst.SimpleWhitespace):
+        return None
+    value = _dotted(node.value)
+    return None if value is None else f"{value}{before.value}.{after.value}{node.attr.value}"
 
 
 class Observer(Protocol):
