@@ -203,7 +203,8 @@ class RNNChecksMixin(PlacementMixin):
             layout = self.layout_violation(spec, x, hx)  # type: ignore[arg-type]
             if layout is not None:
                 violations.append(layout)
-        name = f"{label} ({spec.describe()}, line {line})"
+        # the line is placed only for a finding: placing it can take a positions pass over its code
+        name = f"{label} ({spec.describe()}, line {line})" if violations else ""
         for v in violations:
             self.report_violation(call.node, v, name, facts=self.call_facts(spec, label, line, shape, hx),
                                   given=x if v.subject == "input" else hx_value)
