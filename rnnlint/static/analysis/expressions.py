@@ -145,9 +145,6 @@ class ExpressionsMixin:
             return BoundV(base, name)  # a str method: `args.cell.upper()`
         return TOP
 
-
-
-
     def eval_Tuple(self, node: cst.Tuple, env: Env) -> Value:
         return self.sequence(node.elements, env, "tuple")
 

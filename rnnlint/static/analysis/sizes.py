@@ -112,18 +112,46 @@ class _Found:
 
 def _scan(scope: ast.AST) -> _Found:
     found = _Found()
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign):
-            source = _name(node.value)
-            for target in node.targets:
+    # a walk of the node fields, cheaper than `ast.walk`; what is found does not depend on the
+    # order the nodes are met in
+    todo: list[object] = [scope]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = _fields(kind)
+        for name in names:
+            child = getattr(node, name, None)
+            if type(child) is list:
+                todo.extend(child)
+            elif child is not None:
+                todo.append(child)
+        if kind not in _SCANNED:
+            continue
+        if kind is ast.Assign:
+            source = _name(node.value)  # type: ignore[attr-defined]
+            for target in node.targets:  # type: ignore[attr-defined]
                 found.alias(target, source)
-        elif isinstance(node, ast.AnnAssign):
-            found.alias(node.target, _name(node.value) if node.value is not None else None)
-        elif isinstance(node, (ast.AugAssign, ast.NamedExpr)):
-            found.alias(node.target, None)
-        elif isinstance(node, ast.Call):
-            found.call(node)
+        elif kind is ast.AnnAssign:
+            found.alias(node.target, _name(node.value) if node.value is not None else None)  # type: ignore
+        elif kind is ast.Call:
+            found.call(node)  # type: ignore[arg-type]
+        else:
+            found.alias(node.target, None)  # type: ignore[attr-defined]
     return found
+
+
+_SCANNED = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.Call})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes, listed once per class (none for a
+    constant's value; `ctx` holds only Load or Store)."""
+    if not issubclass(kind, ast.AST):
+        return ()
+    return tuple(name for name in kind._fields if name != "ctx")
 
 
 def _scaled_name(node: ast.expr) -> Optional[str]:

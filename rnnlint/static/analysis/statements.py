@@ -3,7 +3,7 @@ the budget ends, assignment to names, items and attributes, with/try, and the st
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Optional, Union
 
 import libcst as cst
@@ -20,26 +20,45 @@ from .source import code_of
 MAX_STEPS = 400_000
 
 
-class _LoopBody(cst.CSTVisitor):
-    """What a loop body holds, in one walk: a break or continue (a nested loop's counts too),
-    and the names it reads (assignment targets left out)."""
+class _LoopBody:
+    """What a loop body holds: a break or continue (a nested loop's counts too), and the names
+    it reads (assignment targets left out)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, body: cst.CSTNode) -> None:
         self.leaves_early = False
         self.reads: set[str] = set()
+        # a walk of the node fields: LibCST's generic visitor dispatch costs several times more
+        todo: list[object] = [body]
+        while todo:
+            node = todo.pop()
+            kind = type(node)
+            if kind is cst.Name:
+                self.reads.add(node.value)  # type: ignore[attr-defined]
+            elif kind is cst.Break or kind is cst.Continue:
+                self.leaves_early = True
+            elif kind is not cst.AssignTarget:
+                names = _FIELDS.get(kind)
+                if names is None:
+                    names = _FIELDS[kind] = _fields(kind)
+                for name in names:
+                    child = getattr(node, name)
+                    if type(child) is tuple or type(child) is list:
+                        todo.extend(child)
+                    else:
+                        todo.append(child)
 
-    def visit_Break(self, node: cst.Break) -> None:
-        self.leaves_early = True
 
-    def visit_Continue(self, node: cst.Continue) -> None:
-        self.leaves_early = True
+# fields that hold only layout (whitespace, comments, parentheses, separators): no name is there
+_LAYOUT = ("whitespace", "leading_lines", "lines_after_decorators", "lpar", "rpar", "header", "footer", "comma",
+           "semicolon")
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
-        return False
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.reads.add(node.value)
+def _fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold names (none for a value that is not a node)."""
+    if not issubclass(kind, cst.CSTNode):
+        return ()
+    return tuple(f.name for f in fields(kind) if not f.name.startswith(_LAYOUT))
 
 
 def _builtin_call(node: cst.BaseExpression, env: "Env") -> Optional[str]:
@@ -206,11 +225,10 @@ class StatementsMixin:
         return went_left or went_right
 
     def loop_body(self, stmt: Union[cst.For, cst.While]) -> _LoopBody:
-        if id(stmt) not in self.loops:  # a loop in a function is read at every call
-            facts = _LoopBody()
-            stmt.body.visit(facts)
-            self.loops[id(stmt)] = facts
-        return self.loops[id(stmt)]
+        facts = self.loops.get(id(stmt))
+        if facts is None:  # a loop in a function is read at every call: walked once
+            facts = self.loops[id(stmt)] = _LoopBody(stmt.body)
+        return facts
 
     def exec_loop(self, stmt: Union[cst.For, cst.While], env: Env, frame: Frame) -> bool:
         before = env.copy()
