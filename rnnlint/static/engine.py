@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 
 from ..diagnostic import Diagnostic
 from .notebook import Cell, NotebookError, read, to_cells
-from .parsing import decode, parse_ast, read_source
+from .parsing import decode, parse_ast, parse_cst, read_source
 from .prefilter import DEFS, may_matter, reduced_source, relevance, sibling_import_names
 from .result import FileResult, syntax_error, unreadable
 
@@ -45,14 +45,14 @@ def analyze_source(source: str, path: str, real: Optional[Path] = None, observer
     reduced, reduced_tree, kept = reduced_source(source, tree, relevant.kept, relevant.statements)
     try:
         try:
-            module = libcst.parse_module(reduced)
+            module = parse_cst(reduced)
         except libcst.ParserSyntaxError:
             if reduced == source:
                 raise
             # blanking must never cost a file its analysis: read all of it instead
             everything = frozenset(range(sum(isinstance(s, DEFS) for s in tree.body)))
             reduced, reduced_tree, kept = source, tree, everything
-            module = libcst.parse_module(reduced)
+            module = parse_cst(reduced)
     except libcst.ParserSyntaxError as exc:
         return FileResult(path, [syntax_error(path, exc.raw_line, exc.raw_column + 1, exc.message)])
     except RecursionError:

@@ -23,7 +23,7 @@ _DATACLASS = re.compile(rb"^[ \t]*@(?:dataclasses\.)?dataclass\b", re.MULTILINE)
 @lru_cache(maxsize=32)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
-        from .parsing import decode, parse_ast, read_source
+        from .parsing import decode, parse_ast, parse_cst, read_source
         from .prefilter import DEFS, mentions_rnn, reduced_source, relevance
 
         data = read_source(Path(real), MAX_BYTES)  # a bigger file raises before it is read
@@ -42,7 +42,7 @@ def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Modu
             if not relevant.any_code and not configs:  # @dataclass was only in the text
                 return None
             source, tree, _ = reduced_source(source, tree, frozenset(relevant.kept | configs))
-        return source, cst.parse_module(source), tree
+        return source, parse_cst(source), tree
     except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):
         return None
 
