@@ -7,6 +7,7 @@ knows the format), and the files a module imports are read by `project`.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -30,10 +31,12 @@ def lint_source(source: str, path: str, real: Optional[Path] = None, observer: O
     return analyze_source(source, path, real, observer).diagnostics
 
 
-def analyze_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None
-                   ) -> FileResult:
-    """`lint_source`'s findings, and where the analysis stopped early if it did."""
-    tree = parse_ast(source, path)
+def analyze_source(source: str, path: str, real: Optional[Path] = None, observer: Optional[Observer] = None,
+                   tree: Optional[ast.Module] = None) -> FileResult:
+    """`lint_source`'s findings, and where the analysis stopped early if it did; `tree` is the
+    source's stdlib tree when it is known already."""
+    if tree is None:
+        tree = parse_ast(source, path)
     if isinstance(tree, Diagnostic):
         return FileResult(path, [tree])
     directory = real.resolve().parent if real is not None else None
@@ -79,10 +82,11 @@ def lint_bytes(data: bytes, path: str, real: Optional[Path] = None) -> FileResul
     return lint_guarded(source, path, real)
 
 
-def lint_guarded(source: str, path: str, real: Optional[Path] = None) -> FileResult:
+def lint_guarded(source: str, path: str, real: Optional[Path] = None, tree: Optional[ast.Module] = None
+                 ) -> FileResult:
     """`lint_source`, with a bug in rnnlint turned into the file's error."""
     try:
-        return analyze_source(source, path, real)
+        return analyze_source(source, path, real, tree=tree)
     except RecursionError:
         return FileResult(path, [], error=f"{path}: analysis gave up (nesting too deep)")
     except Exception as exc:  # a bug in rnnlint must not lose the other files
@@ -102,7 +106,7 @@ def lint_notebook(data: bytes, path: str, real: Optional[Path] = None) -> FileRe
     if not notebook.is_python or not may_matter(notebook.program(blank_errors=False).encode("utf-8"), real):
         return FileResult(path)
     found = [_cell_syntax_error(path, cell) for cell in notebook.cells if cell.error is not None]
-    result = lint_guarded(notebook.program(), path, real)
+    result = lint_guarded(notebook.program(), path, real, notebook.tree)
     rows = notebook.rows()
     result.diagnostics = found + [to_cells(d, rows) if d.path == path else d for d in result.diagnostics]
     if result.stopped is not None and 1 <= result.stopped.row <= len(rows):
