@@ -55,21 +55,26 @@ class SiblingLoader:
         self.real_dir = real.resolve().parent
         self.display_dir = os.path.dirname(display)
         self.seen: dict[str, ModuleInfo] = {}
+        self.bases: dict[str, str] = {}  # an importer's folder as displayed -> the real folder
 
     def __call__(self, importer_display: str, name: str, level: int) -> Optional[ModuleInfo]:
-        rel_dir = os.path.relpath(os.path.dirname(importer_display) or ".", self.display_dir or ".")
-        base = (self.real_dir / rel_dir).resolve()
+        shown_dir = os.path.dirname(importer_display)
+        if shown_dir not in self.bases:
+            rel_dir = os.path.relpath(shown_dir or ".", self.display_dir or ".")
+            self.bases[shown_dir] = os.path.realpath(os.path.join(self.real_dir, rel_dir))
+        base = self.bases[shown_dir]
         parts = [p for p in name.split(".") if p]
         if level:
-            roots = [base.parents[level - 2] if level >= 2 and len(base.parents) >= level - 1 else base]
+            parents = Path(base).parents
+            roots = [str(parents[level - 2]) if level >= 2 and len(parents) >= level - 1 else base]
         else:
-            roots = [Path(r) for r in import_roots(str(base))]
+            roots = list(import_roots(base))
         for root in roots:
-            for candidate in (root.joinpath(*parts).with_suffix(".py") if parts else None,
-                              root.joinpath(*parts, "__init__.py")):
-                if candidate is None or not candidate.is_file():
+            for candidate in (os.path.join(root, *parts) + ".py" if parts else None,
+                              os.path.join(root, *parts, "__init__.py")):
+                if candidate is None or not os.path.isfile(candidate):
                     continue
-                return self._load(candidate)
+                return self._load(Path(candidate))
         return None
 
     def _load(self, path: Path) -> Optional[ModuleInfo]:
