@@ -96,3 +96,28 @@ def test_other_libcst_internals_leave_validation_on(monkeypatch: pytest.MonkeyPa
         assert "Integer" in built  # the hook ran for the parsed nodes
     finally:
         parsing._validating_base.cache_clear()
+
+
+def test_the_collector_waits_until_the_file_is_analyzed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnlint.static import engine, interpreter
+
+    seen: list[bool] = []
+    analyze = interpreter.analyze_module
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return analyze(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(interpreter, "analyze_module", watched)
+    source = "import torch\nimport torch.nn as nn\nrnn = nn.LSTM(4, 8)\nrnn(torch.randn(5, 2, 3))\n"
+    assert gc.isenabled()
+    assert [d.code for d in engine.lint_source(source, "m.py")] == ["RNN001"]
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(KeyError):  # a bug in the analysis leaves the collector on too
+        engine.lint_source(source, "m.py", observer=_Broken())  # type: ignore[arg-type]
+    assert gc.isenabled()
+
+
+class _Broken:
+    def __getattr__(self, name: str) -> object:
+        raise KeyError(name)

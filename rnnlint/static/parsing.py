@@ -73,16 +73,23 @@ def parse_ast(source: str, path: str) -> Union[ast.Module, Diagnostic]:
 def parse_cst(source: str) -> libcst.Module:
     """LibCST's tree of a source (raises `libcst.ParserSyntaxError` as `libcst.parse_module`
     does). Two costs of LibCST's parse buy nothing here, and are paused for the call only:
-    the cyclic garbage collector, which runs again and again while the tree's many small
-    nodes are allocated although a tree holds no cycle; and each node's re-validation as the
-    parser builds it (see `_unvalidated`). Together they are a third of the parse."""
+    the cyclic garbage collector (see `collector_paused`), and each node's re-validation as
+    the parser builds it (see `_unvalidated`). Together they are a third of the parse."""
     import libcst
 
+    with collector_paused(), _unvalidated():
+        return libcst.parse_module(source)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off inside (as it was after). A LibCST tree, and most of
+    what the analysis of one file builds, holds no reference cycle: the collector would run
+    again and again over all of it, and find little to free until the file is done."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with _unvalidated():
-            return libcst.parse_module(source)
+        yield
     finally:
         if collecting:
             gc.enable()
