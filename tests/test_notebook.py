@@ -242,3 +242,62 @@ def test_a_lone_surrogate_in_a_cell_costs_only_its_notebook(tmp_path: Path, monk
         assert result.exit_code == 1, result.output
         found = [(i["filename"], i["code"]) for i in json.loads(result.output)]
         assert found == [("a.ipynb", "RNN000"), ("b.py", "RNN001")]
+
+
+# Rows that make cells parse or not, alone or together: brackets, strings, blocks and
+# decorators that a later cell closes, backslashes at a cell's end, IPython syntax
+_ROWS = ["x = 1", "y = (", "1)", ")", "if x:", "    pass", "  z = 2", "else:", "@dec", "def f():", "    return 1",
+         "s = '''", "'''", "a = 1 \\", "\\", "", "   ", "# note \\", "# why?", "%matplotlib inline",
+         "!pip install x", "obj?", "files = !ls", "%%time", "%%bash", "    x = [", "]", "\tx = 2", "print 1",
+         "x = 1;", "class A:", "async def g():", "    await h()", ", 2", "t = f'{x}'", "u = 'a\\", "b'"]
+
+
+def _alone(lines: list[str]) -> tuple[tuple[str, ...], object]:
+    """A cell read on its own, as the notebook format says: parsed as written, else with its
+    IPython syntax replaced and parsed again."""
+    def error(text: str) -> object:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, "<cell>", "exec", 0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+        except SyntaxError as exc:
+            return (exc.msg, exc.lineno, exc.offset)
+        return None
+
+    if error("\n".join(lines)) is None:
+        return tuple(lines), None
+    python = to_python(lines)
+    return tuple(python), error("\n".join(python))
+
+
+def _check_cells_read_alone(cells: list[list[str]]) -> None:
+    from rnnlint.static.notebook import from_data
+
+    texts = ["\n".join(lines) for lines in cells]
+    book = from_data(json.loads(notebook(*texts)))
+    cells = [text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") for text in texts]  # as read
+    got = [(cell.python, cell.error and (cell.error.msg, cell.error.lineno, cell.error.offset)) for cell in book.cells]
+    assert got == [_alone(lines) for lines in cells]
+    if book.tree is not None:  # the tree kept is the program's
+        import ast
+
+        assert ast.dump(book.tree) == ast.dump(ast.parse(book.program()))
+
+
+def test_each_cell_is_read_as_if_alone_though_the_program_is_parsed_once() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    cell = st.lists(st.sampled_from(_ROWS), min_size=1, max_size=5)
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(cell, min_size=1, max_size=5))
+    def check(cells: list[list[str]]) -> None:
+        _check_cells_read_alone(cells)
+
+    check()
+    # the cases the single parse must not take for cells that parse alone
+    for cells in ([["y = ("], ["1)"]], [["if x:"], ["    pass"]], [["@dec"], ["def f():", "    return 1"]],
+                  [["a = 1 \\", ""], ["x = 1"]], [["\\"], ["x = 1"]], [["s = '''"], ["x"], ["'''"]],
+                  [["x = 1"], ["%matplotlib inline", "y = 2"], ["z = 3"]]):
+        _check_cells_read_alone(cells)

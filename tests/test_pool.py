@@ -23,9 +23,9 @@ SLOW_RUN = """
 import sys, time
 from rnnlint.static import engine
 analyze_source = engine.analyze_source
-def slow(*args):
+def slow(*args, **kwargs):
     time.sleep(0.5)
-    return analyze_source(*args)
+    return analyze_source(*args, **kwargs)
 engine.analyze_source = slow
 from rnnlint.cli import main
 main(["check", "--no-cache", "--jobs", "2", sys.argv[1]])
@@ -126,10 +126,10 @@ def test_a_dead_worker_costs_only_the_file_that_kills_it(tmp_path: Path, monkeyp
     parent = os.getpid()
     analyze_source = engine.analyze_source
 
-    def oom_killed(source: str, shown: str, real: Path) -> object:
+    def oom_killed(source: str, shown: str, real: Path, **known: object) -> object:
         if real == victim and os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does
-        return analyze_source(source, shown, real)
+        return analyze_source(source, shown, real, **known)
 
     monkeypatch.setattr(engine, "analyze_source", oom_killed)
     result = runner.run([str(root)], Config(root=root), jobs=2, use_cache=False)

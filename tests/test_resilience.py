@@ -112,3 +112,24 @@ def test_every_line_ending_gives_the_same_finding(tmp_path: Path, newline: str) 
     found = [(d["location"]["row"], d["code"], d["message"].split(",")[0]) for d in json.loads(result.stdout)]
     # the bad tensor is the caller's: reported at its call, naming the model's line
     assert found == [(18, "RNN001", "input-size-mismatch: in Net.forward (line 15)")], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["from ..layers import make", "from ..layers.make_lstm import make",
+                                      "from pkg.layers import make"])
+def test_a_module_two_folders_up_is_read(tmp_path: Path, spelling: str) -> None:
+    """`from ..layers import make` in pkg/models/net.py reads pkg/layers/__init__.py (or the
+    module named in it), through a symlinked folder too; its LSTM's input size is known."""
+    from rnnlint.static.engine import lint_file
+
+    make = "import torch.nn as nn\ndef make():\n    return nn.LSTM(4, 8)\n"
+    target = "" if spelling.endswith("layers import make") else "from .make_lstm import make\n"
+    files = {"pkg/__init__.py": "", "pkg/layers/__init__.py": target or make, "pkg/layers/make_lstm.py": make,
+             "pkg/models/__init__.py": "",
+             "pkg/models/net.py": f"import torch\n{spelling}\nmake()(torch.randn(5, 2, 3))\n"}
+    for name, text in files.items():
+        (tmp_path / "real" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "real" / name).write_text(text)
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    for root in ("real", "link"):
+        found = lint_file(tmp_path / root / "pkg/models/net.py", f"{root}/pkg/models/net.py").diagnostics
+        assert [(d.code, d.row) for d in found] == [("RNN001", 3)], found

@@ -13,9 +13,11 @@ import ast
 import json
 import re
 import warnings
-from dataclasses import dataclass, replace
+from bisect import bisect_left
+from dataclasses import dataclass, field as dataclass_field, replace
+from itertools import accumulate
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from ..diagnostic import Diagnostic, Fact
 
@@ -48,6 +50,8 @@ class Cell:
 class Notebook:
     raw: dict[str, Any]
     cells: tuple[Cell, ...]  # the code cells
+    # the stdlib tree of `program()`, when every cell parses (the parse that checked them)
+    tree: Optional[ast.Module] = dataclass_field(default=None, compare=False, repr=False)
 
     @property
     def is_python(self) -> bool:
@@ -216,7 +220,7 @@ def from_data(raw: Any) -> Notebook:
             raise NotebookError(f"nbformat {version} notebooks are not read; convert it with "
                                 "`jupyter nbconvert --to notebook --nbformat 4`")
         raise NotebookError("not a Jupyter notebook (a JSON object with a `cells` list is expected)")
-    cells = []
+    written: list[tuple[int, str, list[str]]] = []  # the code cells: number, source, rows as written
     for number, entry in enumerate(raw["cells"], start=1):
         if not isinstance(entry, dict):
             raise NotebookError(f"cell {number} is not a JSON object")
@@ -235,28 +239,80 @@ def from_data(raw: Any) -> Notebook:
         lines = source.split("\n")
         if len(lines) > 1 and lines[-1] == "":
             lines.pop()  # the line end of the last line
-        python = to_python(lines)
-        cells.append(Cell(number, source, tuple(python), _parse_error("\n".join(python))))
-    return Notebook(raw, tuple(cells))
+        written.append((number, source, lines))
+    parsed, tree = _as_python([lines for _, _, lines in written])
+    cells = tuple(Cell(number, source, tuple(python), error)
+                  for (number, source, _), (python, error) in zip(written, parsed))
+    return Notebook(raw, cells, tree)
 
 
-def _parse_error(source: str) -> Optional[SyntaxError]:
+# A line that may be IPython syntax (an escape, a help request, `x = !ls`): its cell is read
+# alone first. Only a shortcut: any cell that is not Python is found either way.
+_MAYBE_IPYTHON = re.compile(r"^[ \t]*[!%?/;,]|\?[ \t]*$|=[ \t]*[!%]", re.MULTILINE)
+
+
+def _as_python(cells: list[list[str]]) -> tuple[list[tuple[list[str], Optional[SyntaxError]]], Optional[ast.Module]]:
+    """Each cell's rows as Python and its syntax error (`_one_cell`), and the stdlib tree of
+    the program they make when it parses (`Notebook.tree`).
+
+    One parse of the program stands for most cells' own: a cell that no top-level statement
+    of the program crosses into or out of parses alone too, unless its last line (not blank)
+    ends in a backslash, which the next cell would continue. Those cells, the ones that may
+    hold IPython syntax, and every cell of a program that does not parse are parsed alone."""
+    done = {i: _one_cell(lines) for i, lines in enumerate(cells) if _MAYBE_IPYTHON.search("\n".join(lines))}
+    shown = [lines if i not in done else done[i][0] if done[i][1] is None else [""] * len(done[i][0])
+             for i, lines in enumerate(cells)]  # the rows `Notebook.program` will have, if the rest parse
+    tree = _parse("".join("\n".join(rows) + "\n" for rows in shown))
+    if not isinstance(tree, ast.Module):
+        return [done[i] if i in done else _one_cell(lines) for i, lines in enumerate(cells)], None
+    # a backslash at the end of a cell continues into the next one
+    alone = [not next((line for line in reversed(rows) if line.strip()), "").endswith("\\") for rows in shown]
+    ends = list(accumulate(len(rows) for rows in shown))  # the last row of each cell, from 1
+    for stmt in tree.body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        cell, last_cell = bisect_left(ends, first), bisect_left(ends, stmt.end_lineno or stmt.lineno)
+        if last_cell > cell:  # a statement that crosses cells: none of them is read alone
+            for i in range(cell, min(last_cell, len(cells) - 1) + 1):
+                alone[i] = False
+    parsed: list[tuple[list[str], Optional[SyntaxError]]] = []
+    for i, lines in enumerate(cells):
+        if i in done or alone[i]:
+            parsed.append(done.get(i, (lines, None)))
+            continue
+        parsed.append(_one_cell(lines))
+        if parsed[-1][0] is not lines:
+            tree = None  # not Python as written: the program has other rows
+    return parsed, tree
+
+
+def _one_cell(lines: list[str]) -> tuple[list[str], Optional[SyntaxError]]:
+    """The cell's rows as Python (`lines` itself when they parse) and its syntax error."""
+    error = _parse_error("\n".join(lines))
+    if error is None:
+        return lines, None
+    python = to_python(lines)
+    return python, _parse_error("\n".join(python))
+
+
+def _parse(source: str) -> Union[ast.Module, SyntaxError]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         return exc
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         return SyntaxError(str(exc) or type(exc).__name__, ("<cell>", 1, 1, ""))
-    return None
+
+
+def _parse_error(source: str) -> Optional[SyntaxError]:
+    tree = _parse(source)
+    return tree if isinstance(tree, SyntaxError) else None
 
 
 def to_python(lines: list[str]) -> list[str]:
-    """The cell's rows as Python, one for one. A cell that parses already is left alone: then
-    no IPython syntax can start a logical line in it."""
-    if _parse_error("\n".join(lines)) is None:
-        return list(lines)
+    """The rows of a cell that does not parse as it is, as Python, one for one (a cell that
+    parses is left alone: then no IPython syntax can start a logical line in it)."""
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].startswith("%%"):
         name = lines[first][2:].split(maxsplit=1)

@@ -386,12 +386,30 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
     return active, names
 
 
+def _nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes under `node`, itself included, as `ast.walk` gives them but for the leaves
+    that name nothing (constants, load/store markers), in any order: a walk by hand, without
+    `ast.walk`'s generators."""
+    found: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        sub = stack.pop()
+        found.append(sub)
+        for name in sub._fields:
+            value = getattr(sub, name, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.append(value)
+    return found
+
+
 def _binds(node: ast.AST) -> set[str]:
     """The names a statement binds: assignment, loop and `with` targets, walrus, nested defs,
     the object under an attribute or item it assigns (`cfg.hidden = 64` changes cfg), and the
     object whose method it calls (`sizes.append(10)` may change sizes)."""
     found: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in _nodes(node):
         if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
             found.add(sub.id)
         elif isinstance(sub, (ast.Attribute, ast.Subscript)) and not isinstance(sub.ctx, ast.Load) or \
@@ -414,7 +432,7 @@ def _global_effects(node: ast.AST) -> set[str]:
     params: set[str] = set()
     declared: set[str] = set()
     stores: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in _nodes(node):
         if isinstance(sub, ast.arg):
             params.add(sub.arg)
         elif isinstance(sub, (ast.Global, ast.Nonlocal)):

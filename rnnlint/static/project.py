@@ -23,7 +23,7 @@ _DATACLASS = re.compile(rb"^[ \t]*@(?:dataclasses\.)?dataclass\b", re.MULTILINE)
 @lru_cache(maxsize=32)  # parsed trees are large: keep a few
 def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Module]]:
     try:
-        from .parsing import decode, parse_ast, read_source
+        from .parsing import decode, parse_ast, parse_cst, read_source
         from .prefilter import DEFS, mentions_rnn, reduced_source, relevance
 
         data = read_source(Path(real), MAX_BYTES)  # a bigger file raises before it is read
@@ -42,7 +42,7 @@ def _parse(real: str, mtime_ns: int) -> Optional[tuple[str, cst.Module, ast.Modu
             if not relevant.any_code and not configs:  # @dataclass was only in the text
                 return None
             source, tree, _ = reduced_source(source, tree, frozenset(relevant.kept | configs))
-        return source, cst.parse_module(source), tree
+        return source, parse_cst(source), tree
     except (OSError, ValueError, SyntaxError, RecursionError, cst.ParserSyntaxError):
         return None
 
@@ -55,21 +55,26 @@ class SiblingLoader:
         self.real_dir = real.resolve().parent
         self.display_dir = os.path.dirname(display)
         self.seen: dict[str, ModuleInfo] = {}
+        self.bases: dict[str, str] = {}  # an importer's folder as displayed -> the real folder
 
     def __call__(self, importer_display: str, name: str, level: int) -> Optional[ModuleInfo]:
-        rel_dir = os.path.relpath(os.path.dirname(importer_display) or ".", self.display_dir or ".")
-        base = (self.real_dir / rel_dir).resolve()
+        shown_dir = os.path.dirname(importer_display)
+        if shown_dir not in self.bases:
+            rel_dir = os.path.relpath(shown_dir or ".", self.display_dir or ".")
+            self.bases[shown_dir] = os.path.realpath(os.path.join(self.real_dir, rel_dir))
+        base = self.bases[shown_dir]
         parts = [p for p in name.split(".") if p]
         if level:
-            roots = [base.parents[level - 2] if level >= 2 and len(base.parents) >= level - 1 else base]
+            parents = Path(base).parents
+            roots = [str(parents[level - 2]) if level >= 2 and len(parents) >= level - 1 else base]
         else:
-            roots = [Path(r) for r in import_roots(str(base))]
+            roots = list(import_roots(base))
         for root in roots:
-            for candidate in (root.joinpath(*parts).with_suffix(".py") if parts else None,
-                              root.joinpath(*parts, "__init__.py")):
-                if candidate is None or not candidate.is_file():
+            for candidate in (os.path.join(root, *parts) + ".py" if parts else None,
+                              os.path.join(root, *parts, "__init__.py")):
+                if candidate is None or not os.path.isfile(candidate):
                     continue
-                return self._load(candidate)
+                return self._load(Path(candidate))
         return None
 
     def _load(self, path: Path) -> Optional[ModuleInfo]:
