@@ -19,18 +19,16 @@ from typing import TYPE_CHECKING, Generator, Iterator, Optional, Sequence, Union
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover, force_excluded
-from .engine import lint_bytes, lint_guarded
-from .prefilter import may_matter
 from .parsing import read_source
 from .result import FileResult, unreadable
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from .cache import Modules, Stamps
+    from .cache import Described, Modules
 
 Item = tuple[Path, str]  # (path to read, path to show)
-Linted = tuple[Item, FileResult, Optional["Stamps"]]
+Linted = tuple[Item, FileResult, Optional["Described"]]
 
 PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
@@ -62,10 +60,10 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         else:
             todo.append((path, shown))
     show = _Progress(len(todo)) if progress and len(todo) >= PROGRESS_MIN and sys.stderr.isatty() else None
-    for (path, shown), linted, stamps in _lint_all(todo, jobs, cache is not None):
+    for (path, shown), linted, described in _lint_all(todo, jobs, cache is not None):
         done[shown] = linted
         if cache is not None:
-            cache.put(path, shown, linted, stamps)
+            cache.put(path, shown, linted, described)
         if show is not None:
             show.step()
     if show is not None:
@@ -90,6 +88,9 @@ def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config
     in. With `force-exclude`, an excluded name is not linted at all (ruff's convention)."""
     if filename is not None and config.force_exclude and force_excluded(Path(filename), config):
         return RunResult()
+    from .engine import lint_bytes, lint_guarded
+    from .prefilter import may_matter
+
     shown = filename if filename is not None else "-"
     real = Path(filename) if filename is not None else None
     if isinstance(data, str) and not shown.endswith(".ipynb"):
@@ -110,28 +111,27 @@ def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config]
     return run([str(p) for p in paths], config or Config(), use_cache=False).diagnostics
 
 
-def lint_one(item: Item, stamp: bool = False, modules: Optional[Modules] = None
-             ) -> tuple[FileResult, Optional[Stamps]]:
-    """One file's result, and with `stamp` the cache stamps of the very bytes it was linted from.
-    Never raises for a file (a bug in rnnlint becomes the file's error)."""
+def lint_one(item: Item, modules: Optional[Modules] = None) -> tuple[FileResult, Optional[Described]]:
+    """One file's result, and with `modules` (for the cache) what the very bytes it was linted
+    from rest on. Never raises for a file (a bug in rnnlint becomes the file's error)."""
     path, shown = item
     try:
         data = read_source(path)
     except OSError as exc:
         return unreadable(shown, exc), None
+    described = None
     try:
-        stamps = None
-        if stamp:
-            from .cache import dependency_stamps
+        if modules is not None:
+            described = modules.closure(path, data)
+        from . import engine
 
-            stamps = dependency_stamps(path, data, modules)
-        return lint_bytes(data, shown, path), stamps
+        return engine.lint_bytes(data, shown, path), described
     except Exception as exc:  # a bug in rnnlint must not lose the other files
-        return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), None
+        return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), described
 
 
-def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Stamps]]]:
-    return [lint_one(item, stamp, _worker_modules(stamp)) for item in items]
+def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Described]]]:
+    return [lint_one(item, _worker_modules(stamp)) for item in items]
 
 
 _WORKER: list[Modules] = []  # in a pool worker (a pool lives one run): the run's imported files, read once
@@ -148,7 +148,7 @@ def _worker_modules(stamp: bool) -> Optional[Modules]:
 
 
 def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Linted]:
-    """Each file with its result and stamps, in no set order. Each file goes through the
+    """Each file with its result and what it rests on, in no set order. Each file goes through the
     prefilter first, so most are read and dropped; a big run spreads that and the parsing over
     a pool."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -159,7 +159,7 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
 
             modules = Modules()
         for item in todo:
-            yield (item, *lint_one(item, stamp, modules))
+            yield (item, *lint_one(item, modules))
         return
     # chunks take every n-th file: the files worth parsing sit together in a tree (a package
     # of models, its tests), and a chunk of neighbours would leave one worker with all of them
@@ -199,8 +199,8 @@ def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[L
             except BrokenProcessPool:
                 lost.append(futures[future])
                 continue
-            for item, (result, stamps) in zip(futures[future], results):
-                yield item, result, stamps
+            for item, (result, described) in zip(futures[future], results):
+                yield item, result, described
     except BaseException:  # Ctrl-C, SIGTERM, the caller gone: cancel what is queued, stop what runs
         _stop(pool)
         raise
