@@ -161,10 +161,8 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
         for item in todo:
             yield (item, *lint_one(item, modules))
         return
-    # chunks take every n-th file: the files worth parsing sit together in a tree (a package
-    # of models, its tests), and a chunk of neighbours would leave one worker with all of them
     count = min(len(todo), workers * 32)
-    lost = yield from _on_pool([todo[k::count] for k in range(count)], workers, stamp)
+    lost = yield from _on_pool(_chunks(todo, count), workers, stamp)
     # a worker died: its files go one at a time to a single worker, in order, so the file a
     # worker dies on again is known
     pending = [item for chunk in lost for item in chunk]
@@ -175,6 +173,33 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
             (path, shown), pending = pending[0], pending[1:]
             died = f"{shown}: the process linting it died (out of memory?); it was not checked"
             yield (path, shown), FileResult(shown, [], error=died), None
+
+
+def _chunks(todo: list[Item], count: int) -> list[list[Item]]:
+    """The files in about `count` chunks, to hand out in order: the heaviest first (notebooks,
+    then the biggest files), a heavy file or a notebook alone, light ones together, so the work
+    handed out last is small and no worker waits on one big file at the end."""
+    weights = {item: _weight(item[0]) for item in todo}
+    budget = sum(size for _, size in weights.values()) / count
+    most = max(1, 2 * len(todo) // count)
+    chunks: list[list[Item]] = [[]]
+    held = 0
+    for item in sorted(todo, key=weights.__getitem__, reverse=True):
+        if (budget and held >= budget) or len(chunks[-1]) >= most:
+            chunks.append([])
+            held = 0
+        chunks[-1].append(item)
+        notebook, size = weights[item]
+        held += budget if notebook else size  # a notebook goes alone: its code, not its size, is what costs
+    return chunks
+
+
+def _weight(path: Path) -> tuple[bool, int]:
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # the engine reports it
+    return path.suffix == ".ipynb", size
 
 
 def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[Linted, None, list[list[Item]]]:
