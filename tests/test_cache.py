@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 import pickle
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from rnnlint.config import Config
 from rnnlint.diagnostic import Diagnostic
 from rnnlint.static import cache as cache_module
+from rnnlint.static import modules as modules_module
 from rnnlint.static import engine, runner
 from rnnlint.static.cache import CACHE_DIR, FILE
 
@@ -37,8 +39,8 @@ def test_the_cache_is_json_and_a_pickle_in_its_place_is_never_loaded(tmp_path: P
     (tmp_path / "a.py").write_text(BUG)
     assert _codes(tmp_path) == [("a.py", "RNN001")]
     data = json.loads((tmp_path / CACHE_DIR / FILE).read_text())
-    assert set(data) == {"format", "version", "paths", "hashes", "imports", "absent", "files", "shown", "used",
-                         "findings"}
+    assert set(data) == {"format", "version", "paths", "hashes", "statuses", "imports", "absent", "anchors",
+                         "folders", "folder_statuses", "files", "shown", "used", "findings"}
     assert "import pickle" not in Path(cache_module.__file__).read_text()
 
     class Boom:  # a pickle that would create a file when loaded
@@ -69,6 +71,10 @@ def _findings(d: dict, change: dict) -> dict:
     lambda d: {**d, "imports": [[10**9]]},
     lambda d: {**d, "imports": d["imports"] + [[]]},  # columns of different lengths
     lambda d: {**d, "absent": [[True]]},
+    lambda d: {**d, "statuses": [1]},
+    lambda d: {**d, "anchors": [[0]]},  # no such folder
+    lambda d: {**d, "folders": [10**9], "folder_statuses": ["x"]},
+    lambda d: {**d, "folder_statuses": ["x"]},
     lambda d: {**d, "files": [-1]},
     lambda d: {**d, "files": [10**9]},
     lambda d: {**d, "extra": 1},
@@ -264,3 +270,59 @@ def test_a_warm_run_imports_neither_libcst_nor_the_analyzer(tmp_path: Path) -> N
     warm = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], cwd=tmp_path, capture_output=True, text=True)
     assert warm.returncode == 0, warm.stderr
     assert warm.stdout.splitlines()[-1] == "heavy:"
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file and folder looks settled (changed long enough ago for its status to be kept);
+    the edits of a test still change their ctime, a whole lint run later."""
+    time_ns = modules_module.time.time_ns
+    monkeypatch.setattr(modules_module.time, "time_ns", lambda: time_ns() + 10 * modules_module.SETTLED_NS)
+
+
+def test_a_settled_file_is_judged_by_its_status_and_an_edit_keeping_mtime_and_size_is_seen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None) -> None:
+    a = tmp_path / "a.py"
+    a.write_text(CLEAN.replace("randn(5, 3, 10)", "randn(5, 3, 17)"))
+    st = a.stat()
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    assert all(_saved(tmp_path)["statuses"])
+    hashed: list[str] = []
+    file_digest = cache_module.file_digest
+    monkeypatch.setattr(cache_module, "file_digest", lambda path: hashed.append(path) or file_digest(path))
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+    assert hashed == []  # nothing read
+    a.write_text(CLEAN)
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _codes(tmp_path) == []
+    assert hashed == [str(a)]
+
+
+def test_a_file_changed_a_moment_ago_is_read_again(tmp_path: Path) -> None:
+    """A status taken within SETTLED_NS of the file's last change could hide an edit made in
+    the same timestamp tick: it is not kept, and the next run reads the file."""
+    (tmp_path / "a.py").write_text(BUG)
+    _codes(tmp_path)
+    assert _saved(tmp_path)["statuses"] == [""]
+
+
+def test_a_module_created_in_an_anchor_folder_is_seen(tmp_path: Path, settled: None) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom pkg.model import Net\n\nnet = Net(4)\nnet(torch.randn(5, 2, 6))\n")
+    assert _forked_codes(tmp_path) == []
+    saved = _saved(tmp_path)
+    assert [saved["paths"][f] for f in saved["folders"]] == [str(tmp_path)]  # pkg/ does not exist
+    (tmp_path / "pkg").mkdir()
+    assert _forked_codes(tmp_path) == []
+    saved = _saved(tmp_path)
+    assert [saved["paths"][f] for f in saved["folders"]] == [str(tmp_path / "pkg")]  # the deepest one now
+    (tmp_path / "pkg" / "model.py").write_text(MODEL)
+    assert _forked_codes(tmp_path) == [("train.py", "RNN001")]
+
+
+def _forked_codes(root: Path) -> list[tuple[str, str]]:
+    """A run in a process of its own, as a user's runs are (the prefilter remembers the files
+    it read during a process), that keeps this one's patches."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        return pool.apply(_codes, (root,))

@@ -9,9 +9,11 @@ project files it imports and the files that would have satisfied an import of it
 resolve. And an entry per linted file: its findings (before select/ignore filtering, so
 changing those never needs a re-parse). An entry is used while its file and every module it
 imports, transitively, are unchanged: the same hash, and none of the missing files has
-appeared. A run checks each module once, however many entries rest on it. The hashes are of
-the bytes that were linted, taken before linting, so an edit during the run is seen by the
-next one; a file seen with two contents in one run is linted again by the next.
+appeared. A run checks each module once, however many entries rest on it, and reads its
+bytes only when its file's status changed, and looks for its missing files only when a folder
+they would be created in changed (`modules` says why that is safe). The hashes are of the
+bytes that were linted, taken before linting, so an edit during the run is seen by the next
+one; a file seen with two contents in one run is linted again by the next.
 
 The folder and its files are never reached through a symlink nor opened unless they are a
 plain folder and regular files; new files are created exclusively, then renamed into place.
@@ -19,10 +21,8 @@ plain folder and regular files; new files are created exclusively, then renamed 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import stat
 import time
 from dataclasses import dataclass
@@ -32,7 +32,7 @@ from typing import Any, Iterable, Optional
 
 from .. import __version__
 from ..diagnostic import Diagnostic
-from .parsing import read_source
+from .modules import Anchors, Described, Module, anchors, file_digest, file_status, folder_status
 from .result import FileResult
 
 CACHE_DIR = ".rnnlint_cache"
@@ -42,96 +42,10 @@ MAX_CACHE_BYTES = 256 * 2**20  # a bigger cache file is not read
 MAX_ENTRIES = 100_000  # the most recently used are kept
 MAX_AGE_S = 30 * 86_400  # an entry unused for this long is dropped
 _TOUCH_S = 86_400  # a hit refreshes an entry's last use at most once a day (a warm run writes nothing)
-_UNREADABLE = "-"  # the hash of a file that cannot be read
 
-Module = tuple[str, tuple[str, ...], tuple[str, ...]]  # content hash, project files imported, candidates not found
-Described = tuple[tuple[str, Module], ...]  # (absolute path, what it was when linted)
 Key = tuple[str, str]  # an entry's (absolute path, path as shown)
 # a file seen with two contents in one run: no file hashes to "", so what rests on it is linted again
 _CONFLICT: Module = ("", (), ())
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()  # the fastest of hashlib's here
-
-
-def file_digest(path: str) -> str:
-    try:
-        return digest(read_source(Path(path)))
-    except OSError:
-        return _UNREADABLE
-
-
-# ------------------------------------------------------------------------------ what a file rests on
-
-class Modules:
-    """The project files one process describes in one run: each read, hashed and its imports
-    resolved once, and handed to the run's cache once."""
-
-    def __init__(self) -> None:
-        self.read: dict[str, Module] = {}
-        self.resolved: dict[tuple[str, str], tuple[Optional[str], tuple[str, ...]]] = {}
-        self.handed: set[str] = set()  # described to the cache, with all they import
-
-    def closure(self, path: Path, data: bytes) -> Described:
-        """What `data`, the bytes of `path` about to be linted, rest on: their own module first,
-        then the project files they import, transitively, that were not handed over before."""
-        own = os.path.abspath(path)
-        module = self.describe(own, data)
-        self.read.setdefault(own, module)
-        self.handed.add(own)
-        found = [(own, module)]
-        pending = list(module[1])
-        while pending:
-            current = pending.pop()
-            if current not in self.handed:
-                self.handed.add(current)
-                found.append((current, self.get(current)))
-                pending.extend(found[-1][1][1])
-        return tuple(found)
-
-    def describe(self, path: str, data: bytes) -> Module:
-        """The module whose bytes are `data`."""
-        found: list[str] = []
-        absent: list[str] = []
-        directory = os.path.dirname(path)
-        for spec in _imports(path, data):
-            hit, tried = self.resolve(spec, directory)
-            absent.extend(tried)
-            if hit is not None:
-                found.append(hit)
-        return digest(data), tuple(dict.fromkeys(found)), tuple(dict.fromkeys(absent))
-
-    def get(self, path: str) -> Module:
-        if path not in self.read:
-            try:
-                self.read[path] = self.describe(path, read_source(Path(path)))
-            except OSError:
-                self.read[path] = _UNREADABLE, (), ()
-        return self.read[path]
-
-    def resolve(self, spec: str, directory: str) -> tuple[Optional[str], tuple[str, ...]]:
-        """The file an import finds, and the candidates tried before it."""
-        key = (spec, directory)
-        if key not in self.resolved:
-            from .prefilter import import_candidates
-
-            tried: list[str] = []
-            hit = None
-            for candidate in import_candidates(spec, directory):
-                if os.path.isfile(candidate):
-                    hit = candidate
-                    break
-                tried.append(candidate)
-            self.resolved[key] = hit, tuple(tried)
-        return self.resolved[key]
-
-
-def _imports(path: str, data: bytes) -> list[str]:
-    from .notebook import program_bytes  # a notebook's imports are in its cells
-    from .prefilter import import_specs
-
-    return import_specs(program_bytes(Path(path), data))
 
 
 # ------------------------------------------------------------------------------ the cache
@@ -144,13 +58,19 @@ class Entry:
 
 @dataclass
 class Graph:
-    """The import graph as loaded: modules are paths[:len(hashes)]; imports and absent
-    candidates are indices into paths."""
+    """The import graph as loaded. Modules are paths[:len(hashes)], each with its hash, the
+    status its file had when hashed ("" if none was recorded), the modules it imports, its
+    missing candidates and its anchors (indices into folders); a folder is a path with a
+    status."""
 
     paths: list[str]
     hashes: list[str]
+    statuses: list[str]
     imports: list[list[int]]
     absent: list[list[int]]
+    anchors: list[list[int]]
+    folders: list[int]
+    folder_statuses: list[str]
 
     def __post_init__(self) -> None:
         self.index = {p: i for i, p in enumerate(self.paths[:len(self.hashes)])}
@@ -158,6 +78,9 @@ class Graph:
     def module(self, i: int) -> Module:
         paths = self.paths
         return self.hashes[i], tuple(paths[j] for j in self.imports[i]), tuple(paths[j] for j in self.absent[i])
+
+    def anchored(self, i: int) -> Anchors:
+        return tuple((self.paths[self.folders[a]], self.folder_statuses[a]) for a in self.anchors[i])
 
     def reaching(self, targets: Iterable[int]) -> set[int]:
         """The modules that import one of `targets`, directly or not, and the targets."""
@@ -184,15 +107,18 @@ class Cache:
         self.now = int(time.time())
         self.dirty = False
         self.graph, self.entries = _load(self.folder)
-        # what this run saw: each file hashed once, each missing file looked for once, each
-        # module judged once (its own hash and candidates, then its closure)
+        # what this run saw: each file hashed once, each missing file or folder looked at once,
+        # each module judged once (its own hash and candidates, then its closure)
         self.hashes: dict[str, str] = {}
         self.appeared: dict[int, bool] = {}
+        self.same_folder: dict[int, bool] = {}
         self.unchanged: dict[int, bool] = {}
         self.fresh: set[int] = set()  # nothing in its closure changed
         self.stale: set[int] = set()  # something in its closure changed
         self.described: dict[str, Module] = {}  # the modules the files linted in this run rest on
         self.new: dict[str, Module] = {}  # those new to the loaded graph or described otherwise there
+        self.statuses: dict[str, str] = {}  # settled statuses taken before a file was hashed
+        self.unanchored: set[str] = set()  # unchanged modules whose candidates were looked for one by one
         self.looked: set[Key] = set()  # the files of this run (they exist)
         self.linted: set[Key] = set()  # the entries written in this run
 
@@ -230,15 +156,40 @@ class Cache:
         return True
 
     def _unchanged(self, node: int) -> bool:
-        """The module's own bytes hash as stored and none of its missing files appeared."""
         if node not in self.unchanged:
-            graph = self.graph
-            path = graph.paths[node]
-            if path not in self.hashes:
-                self.hashes[path] = file_digest(path)
-            self.unchanged[node] = self.hashes[path] == graph.hashes[node] \
-                and not any(self._appeared(c) for c in graph.absent[node])
+            self.unchanged[node] = self._same_bytes(node) and self._still_missing(node)
         return self.unchanged[node]
+
+    def _same_bytes(self, node: int) -> bool:
+        """The file's bytes hash as stored: its status says so, or its bytes are read."""
+        graph = self.graph
+        path = graph.paths[node]
+        status, settled = file_status(path)  # before the bytes are read
+        if status and status == graph.statuses[node]:
+            self.hashes[path] = graph.hashes[node]
+            return True
+        self.hashes[path] = file_digest(path)
+        if settled and self.hashes[path] == graph.hashes[node]:
+            self.statuses[path] = status
+        return self.hashes[path] == graph.hashes[node]
+
+    def _still_missing(self, node: int) -> bool:
+        """None of the module's missing candidates appeared: its anchor folders are unchanged,
+        or each candidate is looked for."""
+        graph = self.graph
+        anchors = graph.anchors[node]
+        if not graph.absent[node] or (anchors and all(self._same_folder(a) for a in anchors)):
+            return True
+        if any(self._appeared(c) for c in graph.absent[node]):
+            return False
+        self.unanchored.add(graph.paths[node])
+        return True
+
+    def _same_folder(self, anchor: int) -> bool:
+        if anchor not in self.same_folder:
+            graph = self.graph
+            self.same_folder[anchor] = folder_status(graph.paths[graph.folders[anchor]]) == graph.folder_statuses[anchor]
+        return self.same_folder[anchor]
 
     def _appeared(self, candidate: int) -> bool:
         if candidate not in self.appeared:
@@ -248,9 +199,11 @@ class Cache:
     def put(self, path: Path, shown: str, result: FileResult, described: Optional[Described]) -> None:
         if described is None:
             return
-        for file, module in described:
+        for file, module, status in described:
             if self.described.setdefault(file, module) != module:
                 self.described[file] = _CONFLICT
+            elif status:
+                self.statuses.setdefault(file, status)
         # a file whose analysis stopped early is read again next time, and says so again
         if result.error is not None or result.stopped is not None:
             return
@@ -293,13 +246,27 @@ class Cache:
     def save(self) -> None:
         self.merge()
         self.prune()
+        graph = self.graph
+        # statuses and anchors learnt in this run, for the modules kept as they were loaded
+        for path, status in self.statuses.items():
+            node = graph.index.get(path)
+            if path not in self.new and node is not None and graph.statuses[node] != status:
+                self.dirty = True
+        found = anchors({path: graph.module(graph.index[path])[2] for path in self.unanchored}
+                        | {path: module[2] for path, module in self.new.items() if module[2]})
+        if any(path in found for path in self.unanchored):
+            self.dirty = True
         if not self.dirty:
             return
-        graph = self.graph
         modules = {path: graph.module(i) for path, i in graph.index.items()}
         modules.update(self.new)
+        statuses = {path: graph.statuses[i] for path, i in graph.index.items() if path not in self.new}
+        statuses.update((path, status) for path, status in self.statuses.items() if modules[path] != _CONFLICT)
+        anchored = {path: graph.anchored(i) for path, i in graph.index.items()
+                    if path not in self.new and path not in self.unanchored}
+        anchored.update(found)
         try:
-            _write(self.folder, _encode(modules, self.entries))
+            _write(self.folder, _encode(modules, statuses, anchored, self.entries))
         except OSError:
             pass  # a read-only tree (or a cache path that is not ours) still lints; it just is not cached
 
@@ -351,7 +318,7 @@ def _write(folder: Path, payload: bytes) -> None:
     fd = _open_folder(folder)
     try:
         _create(folder, fd, ".gitignore", b"# created by rnnlint\n*\n")
-        tmp = f"results.{os.getpid()}.{secrets.token_hex(8)}.tmp"
+        tmp = f"results.{os.getpid()}.{os.urandom(8).hex()}.tmp"
         _create(folder, fd, tmp, payload)
         try:
             src, at = _at(folder, fd, tmp)
@@ -383,15 +350,17 @@ def _create(folder: Path, fd: Optional[int], name: str, data: bytes) -> None:
 # ------------------------------------------------------------------------------ the layout
 
 # The file is a few long lists (json reads those far faster than many small objects): the
-# paths once each, the modules' columns, the entries' columns.
-_KEYS = frozenset({"format", "version", "paths", "hashes", "imports", "absent", "files", "shown", "used", "findings"})
+# paths once each, the modules' columns, the folders' columns, the entries' columns.
+_KEYS = frozenset({"format", "version", "paths", "hashes", "statuses", "imports", "absent", "anchors", "folders",
+                   "folder_statuses", "files", "shown", "used", "findings"})
 
 
 def _nothing() -> tuple[Graph, dict[Key, Entry]]:
-    return Graph([], [], [], []), {}
+    return Graph([], [], [], [], [], [], [], []), {}
 
 
-def _encode(modules: dict[str, Module], entries: dict[Key, Entry]) -> bytes:
+def _encode(modules: dict[str, Module], statuses: dict[str, str], anchored: dict[str, Anchors],
+            entries: dict[Key, Entry]) -> bytes:
     """The cache file: the entries, and the modules their files reach (a module whose
     description was lost is saved as a conflict, so what rests on it is linted again)."""
     kept: dict[str, Module] = {}
@@ -403,6 +372,7 @@ def _encode(modules: dict[str, Module], entries: dict[Key, Entry]) -> bytes:
             pending.extend(kept[path][1])
     paths = list(kept)
     index = {path: i for i, path in enumerate(paths)}
+    folders: dict[tuple[str, str], int] = {}
 
     def at(path: str) -> int:
         if path not in index:
@@ -413,11 +383,15 @@ def _encode(modules: dict[str, Module], entries: dict[Key, Entry]) -> bytes:
     keys = list(entries)
     data = {"format": _FORMAT, "version": __version__, "paths": paths,
             "hashes": [m[0] for m in kept.values()],
+            "statuses": [statuses.get(path, "") for path in kept],
             "imports": [[index[p] for p in m[1]] for m in kept.values()],
             "absent": [[at(p) for p in m[2]] for m in kept.values()],
+            "anchors": [[folders.setdefault(a, len(folders)) for a in anchored.get(path, ())] for path in kept],
             "files": [index[path] for path, _ in keys], "shown": [shown for _, shown in keys],
             "used": [entries[k].used for k in keys],
             "findings": [[d.to_dict() for d in entries[k].diagnostics] for k in keys]}
+    data["folders"] = [at(folder) for folder, _ in folders]
+    data["folder_statuses"] = [status for _, status in folders]
     return json.dumps(data, separators=(",", ":")).encode("ascii")  # json escapes all else, lone surrogates too
 
 
@@ -427,14 +401,20 @@ def _decode(data: Any) -> tuple[Graph, dict[Key, Entry]]:
         return _nothing()
     if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__:
         return _nothing()
-    paths, hashes, imports, absent = data["paths"], data["hashes"], data["imports"], data["absent"]
-    if not (_all(paths, str) and _all(hashes, str) and _all(imports, list) and _all(absent, list)):
+    paths, hashes, statuses = data["paths"], data["hashes"], data["statuses"]
+    imports, absent, anchors = data["imports"], data["absent"], data["anchors"]
+    folders, folder_statuses = data["folders"], data["folder_statuses"]
+    if not (_all(paths, str) and _all(hashes, str) and _all(statuses, str) and _all(imports, list)
+            and _all(absent, list) and _all(anchors, list) and _all(folder_statuses, str)):
         return _nothing()
     modules = len(hashes)
-    if not (modules <= len(paths) == len(set(paths)) and len(imports) == len(absent) == modules):
+    if not (modules <= len(paths) == len(set(paths))
+            and len(statuses) == len(imports) == len(absent) == len(anchors) == modules
+            and _indices(folders, len(paths)) and len(folders) == len(folder_statuses)):
         return _nothing()
     if not (_indices(list(chain.from_iterable(imports)), modules)
-            and _indices(list(chain.from_iterable(absent)), len(paths))):
+            and _indices(list(chain.from_iterable(absent)), len(paths))
+            and _indices(list(chain.from_iterable(anchors)), len(folders))):
         return _nothing()
     files, shown, used, findings = data["files"], data["shown"], data["used"], data["findings"]
     if not (_indices(files, modules) and _all(shown, str) and _all(used, int) and _all(findings, list)
@@ -446,7 +426,7 @@ def _decode(data: Any) -> tuple[Graph, dict[Key, Entry]]:
         if None in diagnostics:
             return _nothing()
         entries[paths[file], name] = Entry(when, diagnostics)  # type: ignore[arg-type]
-    return Graph(paths, hashes, imports, absent), entries
+    return Graph(paths, hashes, statuses, imports, absent, anchors, folders, folder_statuses), entries
 
 
 def _is_int(value: Any) -> bool:

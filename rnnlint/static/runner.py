@@ -25,7 +25,7 @@ from .result import FileResult, unreadable
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from .cache import Described, Modules
+    from .modules import Described, Modules
 
 Item = tuple[Path, str]  # (path to read, path to show)
 Linted = tuple[Item, FileResult, Optional["Described"]]
@@ -115,6 +115,12 @@ def lint_one(item: Item, modules: Optional[Modules] = None) -> tuple[FileResult,
     """One file's result, and with `modules` (for the cache) what the very bytes it was linted
     from rest on. Never raises for a file (a bug in rnnlint becomes the file's error)."""
     path, shown = item
+    status = ""
+    if modules is not None:
+        from .modules import file_status
+
+        status, settled = file_status(str(path))  # before the bytes are read: an edit after it changes it
+        status = status if settled else ""
     try:
         data = read_source(path)
     except OSError as exc:
@@ -122,7 +128,7 @@ def lint_one(item: Item, modules: Optional[Modules] = None) -> tuple[FileResult,
     described = None
     try:
         if modules is not None:
-            described = modules.closure(path, data)
+            described = modules.closure(path, data, status)
         from . import engine
 
         return engine.lint_bytes(data, shown, path), described
@@ -141,7 +147,7 @@ def _worker_modules(stamp: bool) -> Optional[Modules]:
     if not stamp:
         return None
     if not _WORKER:
-        from .cache import Modules
+        from .modules import Modules
 
         _WORKER.append(Modules())
     return _WORKER[0]
@@ -155,7 +161,7 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
     if workers <= 1 or len(todo) < PARALLEL_MIN:
         modules = None
         if stamp:
-            from .cache import Modules
+            from .modules import Modules
 
             modules = Modules()
         for item in todo:
