@@ -182,9 +182,9 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
 
 
 def _chunks(todo: list[Item], count: int) -> list[list[Item]]:
-    """The files in about `count` chunks, to hand out in order: the heaviest first (notebooks,
-    then the biggest files), a heavy file or a notebook alone, light ones together, so the work
-    handed out last is small and no worker waits on one big file at the end."""
+    """The files in about `count` chunks of about equal size, to hand out in order: the
+    heaviest first (notebooks, then the biggest files), so a big file goes alone, small ones go
+    together, and the work handed out last is small: no worker waits on one big file at the end."""
     weights = {item: _weight(item[0]) for item in todo}
     budget = sum(size for _, size in weights.values()) / count
     most = max(1, 2 * len(todo) // count)
@@ -195,8 +195,7 @@ def _chunks(todo: list[Item], count: int) -> list[list[Item]]:
             chunks.append([])
             held = 0
         chunks[-1].append(item)
-        notebook, size = weights[item]
-        held += budget if notebook else size  # a notebook goes alone: its code, not its size, is what costs
+        held += weights[item][1]
     return chunks
 
 
