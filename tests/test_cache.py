@@ -93,6 +93,18 @@ def test_a_cache_of_the_wrong_shape_is_rebuilt(tmp_path: Path, damage: object) -
     assert cache_module.Cache(tmp_path).entries  # rebuilt, valid again
 
 
+def test_a_cache_naming_a_module_no_file_can_have_costs_only_that_entry(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    _codes(tmp_path)
+    file = tmp_path / CACHE_DIR / FILE
+    data = json.loads(file.read_text())
+    assert len(data["paths"]) == len(data["hashes"]) == 1
+    data.update(paths=data["paths"] + ["/no\0such"], hashes=data["hashes"] + ["x"], statuses=["", ""],
+                imports=[[1], []], absent=[[], []], anchors=[[], []])
+    file.write_text(json.dumps(data))
+    assert _codes(tmp_path) == [("a.py", "RNN001")]
+
+
 @pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"[" * 100_000, b'{"format": 4', b"null"])
 def test_a_cache_that_is_not_json_is_rebuilt(tmp_path: Path, content: bytes) -> None:
     (tmp_path / "a.py").write_text(BUG)

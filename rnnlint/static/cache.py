@@ -105,6 +105,7 @@ class Cache:
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR
         self.now = int(time.time())
+        self.cwd = os.getcwd()
         self.dirty = False
         self.graph, self.entries = _load(self.folder)
         # what this run saw: each file hashed once, each missing file or folder looked at once,
@@ -123,7 +124,7 @@ class Cache:
         self.linted: set[Key] = set()  # the entries written in this run
 
     def get(self, path: Path, shown: str) -> Optional[FileResult]:
-        key = (os.path.abspath(path), shown)
+        key = (self.absolute(path), shown)
         self.looked.add(key)
         entry = self.entries.get(key)
         if entry is None:
@@ -135,6 +136,10 @@ class Cache:
             self.entries[key] = Entry(self.now, entry.diagnostics)
             self.dirty = True
         return FileResult(shown, list(entry.diagnostics))
+
+    def absolute(self, path: Path) -> str:
+        """os.path.abspath, with the working folder asked once a run."""
+        return os.path.normpath(os.path.join(self.cwd, path))
 
     def _fresh(self, start: int) -> bool:
         """Whether no module in the closure of `start` changed. A walk that meets a change marks
@@ -207,7 +212,7 @@ class Cache:
         # a file whose analysis stopped early is read again next time, and says so again
         if result.error is not None or result.stopped is not None:
             return
-        key = (os.path.abspath(path), shown)
+        key = (self.absolute(path), shown)
         self.entries[key] = Entry(self.now, tuple(result.diagnostics))
         self.linted.add(key)
         self.dirty = True

@@ -5,8 +5,9 @@ reading it.
 
 A status stands for what was seen only if it was taken before the bytes were read (or the
 candidates looked for) and the file or folder had not changed for a while: an edit made later
-changes its ctime, which no program can set back, and one made within the same timestamp tick
-as the previous change cannot go unseen, since such a status is not recorded.
+changes its ctime, which no program can set back (short of setting the system clock back), and
+one made within the same timestamp tick as the previous change cannot go unseen, since such a
+status is not recorded.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def digest(data: bytes) -> str:
 def file_digest(path: str) -> str:
     try:
         return digest(read_source(Path(path)))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a path a foreign cache named
         return UNREADABLE
 
 
