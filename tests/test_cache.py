@@ -40,7 +40,7 @@ def test_the_cache_is_json_and_a_pickle_in_its_place_is_never_loaded(tmp_path: P
     assert _codes(tmp_path) == [("a.py", "RNN001")]
     data = json.loads((tmp_path / CACHE_DIR / FILE).read_text())
     assert set(data) == {"format", "version", "paths", "hashes", "statuses", "imports", "absent", "anchors",
-                         "folders", "folder_statuses", "files", "shown", "used", "findings"}
+                         "loose", "folders", "folder_statuses", "files", "shown", "used", "findings"}
     assert "import pickle" not in Path(cache_module.__file__).read_text()
 
     class Boom:  # a pickle that would create a file when loaded
@@ -73,6 +73,7 @@ def _findings(d: dict, change: dict) -> dict:
     lambda d: {**d, "absent": [[True]]},
     lambda d: {**d, "statuses": [1]},
     lambda d: {**d, "anchors": [[0]]},  # no such folder
+    lambda d: {**d, "loose": [[10**9]]},
     lambda d: {**d, "folders": [10**9], "folder_statuses": ["x"]},
     lambda d: {**d, "folder_statuses": ["x"]},
     lambda d: {**d, "files": [-1]},
@@ -331,6 +332,23 @@ def test_a_module_created_in_an_anchor_folder_is_seen(tmp_path: Path, settled: N
     assert [saved["paths"][f] for f in saved["folders"]] == [str(tmp_path / "pkg")]  # the deepest one now
     (tmp_path / "pkg" / "model.py").write_text(MODEL)
     assert _forked_codes(tmp_path) == [("train.py", "RNN001")]
+
+
+def test_a_warm_run_writes_nothing_even_where_a_folder_keeps_changing(tmp_path: Path) -> None:
+    """Here every folder changed a moment ago, as /tmp or a home folder keep doing: the missing
+    candidates are looked for one by one, and the cache is not rewritten for it."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text("import torch\nimport helpers\n")
+    assert _codes(tmp_path) == []
+    saved = _saved(tmp_path)
+    assert saved["anchors"] == [[]] and len(saved["loose"][0]) == 2  # helpers.py, helpers/__init__.py
+    before = (tmp_path / CACHE_DIR / FILE).stat()
+    assert _codes(tmp_path) == []
+    after = (tmp_path / CACHE_DIR / FILE).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    (tmp_path / "helpers.py").write_text("")
+    assert _forked_codes(tmp_path) == []
+    assert _saved(tmp_path)["loose"] == [[], []]  # helpers.py resolves now, and imports nothing
 
 
 def _forked_codes(root: Path) -> list[tuple[str, str]]:

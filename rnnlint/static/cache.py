@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, NamedTuple, Optional
 
 from .. import __version__
 from ..diagnostic import Diagnostic
@@ -50,8 +50,7 @@ _CONFLICT: Module = ("", (), ())
 
 # ------------------------------------------------------------------------------ the cache
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     used: int  # when it was last written or hit, in seconds since the epoch
     diagnostics: tuple[Diagnostic, ...]
 
@@ -60,8 +59,8 @@ class Entry:
 class Graph:
     """The import graph as loaded. Modules are paths[:len(hashes)], each with its hash, the
     status its file had when hashed ("" if none was recorded), the modules it imports, its
-    missing candidates and its anchors (indices into folders); a folder is a path with a
-    status."""
+    missing candidates, its anchors (indices into folders) and the candidates no anchor
+    proves missing (loose); a folder is a path with a status."""
 
     paths: list[str]
     hashes: list[str]
@@ -69,6 +68,7 @@ class Graph:
     imports: list[list[int]]
     absent: list[list[int]]
     anchors: list[list[int]]
+    loose: list[list[int]]
     folders: list[int]
     folder_statuses: list[str]
 
@@ -80,7 +80,8 @@ class Graph:
         return self.hashes[i], tuple(paths[j] for j in self.imports[i]), tuple(paths[j] for j in self.absent[i])
 
     def anchored(self, i: int) -> Anchors:
-        return tuple((self.paths[self.folders[a]], self.folder_statuses[a]) for a in self.anchors[i])
+        return (tuple((self.paths[self.folders[a]], self.folder_statuses[a]) for a in self.anchors[i]),
+                tuple(self.paths[c] for c in self.loose[i]))
 
     def reaching(self, targets: Iterable[int]) -> set[int]:
         """The modules that import one of `targets`, directly or not, and the targets."""
@@ -119,7 +120,7 @@ class Cache:
         self.described: dict[str, Module] = {}  # the modules the files linted in this run rest on
         self.new: dict[str, Module] = {}  # those new to the loaded graph or described otherwise there
         self.statuses: dict[str, str] = {}  # settled statuses taken before a file was hashed
-        self.unanchored: set[str] = set()  # unchanged modules whose candidates were looked for one by one
+        self.unanchored: set[str] = set()  # unchanged modules with an anchor folder that changed: anchored anew
         self.looked: set[Key] = set()  # the files of this run (they exist)
         self.linted: set[Key] = set()  # the entries written in this run
 
@@ -179,12 +180,11 @@ class Cache:
         return self.hashes[path] == graph.hashes[node]
 
     def _still_missing(self, node: int) -> bool:
-        """None of the module's missing candidates appeared: its anchor folders are unchanged,
-        or each candidate is looked for."""
+        """None of the module's missing candidates appeared: its anchor folders are unchanged
+        and its loose candidates missing, or else each candidate is looked for."""
         graph = self.graph
-        anchors = graph.anchors[node]
-        if not graph.absent[node] or (anchors and all(self._same_folder(a) for a in anchors)):
-            return True
+        if all(self._same_folder(a) for a in graph.anchors[node]):
+            return not any(self._appeared(c) for c in graph.loose[node])
         if any(self._appeared(c) for c in graph.absent[node]):
             return False
         self.unanchored.add(graph.paths[node])
@@ -258,8 +258,8 @@ class Cache:
             if path not in self.new and node is not None and graph.statuses[node] != status:
                 self.dirty = True
         found = anchors({path: graph.module(graph.index[path])[2] for path in self.unanchored}
-                        | {path: module[2] for path, module in self.new.items() if module[2]})
-        if any(path in found for path in self.unanchored):
+                        | {path: module[2] for path, module in self.new.items()})
+        if self.unanchored:
             self.dirty = True
         if not self.dirty:
             return
@@ -356,12 +356,12 @@ def _create(folder: Path, fd: Optional[int], name: str, data: bytes) -> None:
 
 # The file is a few long lists (json reads those far faster than many small objects): the
 # paths once each, the modules' columns, the folders' columns, the entries' columns.
-_KEYS = frozenset({"format", "version", "paths", "hashes", "statuses", "imports", "absent", "anchors", "folders",
-                   "folder_statuses", "files", "shown", "used", "findings"})
+_KEYS = frozenset({"format", "version", "paths", "hashes", "statuses", "imports", "absent", "anchors", "loose",
+                   "folders", "folder_statuses", "files", "shown", "used", "findings"})
 
 
 def _nothing() -> tuple[Graph, dict[Key, Entry]]:
-    return Graph([], [], [], [], [], [], [], []), {}
+    return Graph([], [], [], [], [], [], [], [], []), {}
 
 
 def _encode(modules: dict[str, Module], statuses: dict[str, str], anchored: dict[str, Anchors],
@@ -391,7 +391,8 @@ def _encode(modules: dict[str, Module], statuses: dict[str, str], anchored: dict
             "statuses": [statuses.get(path, "") for path in kept],
             "imports": [[index[p] for p in m[1]] for m in kept.values()],
             "absent": [[at(p) for p in m[2]] for m in kept.values()],
-            "anchors": [[folders.setdefault(a, len(folders)) for a in anchored.get(path, ())] for path in kept],
+            "anchors": [[folders.setdefault(a, len(folders)) for a in anchored.get(path, ((), ()))[0]] for path in kept],
+            "loose": [[at(p) for p in anchored.get(path, ((), ()))[1]] for path in kept],
             "files": [index[path] for path, _ in keys], "shown": [shown for _, shown in keys],
             "used": [entries[k].used for k in keys],
             "findings": [[d.to_dict() for d in entries[k].diagnostics] for k in keys]}
@@ -407,31 +408,30 @@ def _decode(data: Any) -> tuple[Graph, dict[Key, Entry]]:
     if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__:
         return _nothing()
     paths, hashes, statuses = data["paths"], data["hashes"], data["statuses"]
-    imports, absent, anchors = data["imports"], data["absent"], data["anchors"]
+    imports, absent, anchors, loose = data["imports"], data["absent"], data["anchors"], data["loose"]
     folders, folder_statuses = data["folders"], data["folder_statuses"]
     if not (_all(paths, str) and _all(hashes, str) and _all(statuses, str) and _all(imports, list)
-            and _all(absent, list) and _all(anchors, list) and _all(folder_statuses, str)):
+            and _all(absent, list) and _all(anchors, list) and _all(loose, list) and _all(folder_statuses, str)):
         return _nothing()
     modules = len(hashes)
     if not (modules <= len(paths) == len(set(paths))
-            and len(statuses) == len(imports) == len(absent) == len(anchors) == modules
+            and len(statuses) == len(imports) == len(absent) == len(anchors) == len(loose) == modules
             and _indices(folders, len(paths)) and len(folders) == len(folder_statuses)):
         return _nothing()
     if not (_indices(list(chain.from_iterable(imports)), modules)
             and _indices(list(chain.from_iterable(absent)), len(paths))
-            and _indices(list(chain.from_iterable(anchors)), len(folders))):
+            and _indices(list(chain.from_iterable(anchors)), len(folders))
+            and _indices(list(chain.from_iterable(loose)), len(paths))):
         return _nothing()
     files, shown, used, findings = data["files"], data["shown"], data["used"], data["findings"]
     if not (_indices(files, modules) and _all(shown, str) and _all(used, int) and _all(findings, list)
             and len(files) == len(shown) == len(used) == len(findings)):
         return _nothing()
-    entries = {}
-    for file, name, when, found in zip(files, shown, used, findings):
-        diagnostics = tuple(map(_diagnostic, found)) if found else ()
-        if None in diagnostics:
-            return _nothing()
-        entries[paths[file], name] = Entry(when, diagnostics)  # type: ignore[arg-type]
-    return Graph(paths, hashes, statuses, imports, absent, anchors, folders, folder_statuses), entries
+    diagnostics = [tuple(map(_diagnostic, found)) if found else () for found in findings]
+    if any(None in found for found in diagnostics if found):
+        return _nothing()
+    entries = dict(zip(zip(map(paths.__getitem__, files), shown), map(Entry, used, diagnostics)))
+    return Graph(paths, hashes, statuses, imports, absent, anchors, loose, folders, folder_statuses), entries
 
 
 def _is_int(value: Any) -> bool:

@@ -23,7 +23,9 @@ from .parsing import read_source
 Module = tuple[str, tuple[str, ...], tuple[str, ...]]  # content hash, project files imported, candidates not found
 # what a linted file rests on: (absolute path, module, the file's status before it was read, or "")
 Described = tuple[tuple[str, Module, str], ...]
-Anchors = tuple[tuple[str, str], ...]  # (folder, its status) that prove a module's candidates still missing
+# a module's anchors: the folders (with their status) that prove its candidates still missing,
+# and the candidates no folder proves, looked for one by one
+Anchors = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
 UNREADABLE = "-"  # the hash of a file that cannot be read
 SETTLED_NS = 2 * 10**9  # a status younger than this may hide a change made in the same tick
 
@@ -142,31 +144,28 @@ _MISSING = "missing"
 
 
 def anchors(modules: dict[str, tuple[str, ...]]) -> dict[str, Anchors]:
-    """For each module (path: its missing candidates), the folders whose unchanged status will
-    prove its candidates still missing: above each candidate, the deepest folder that exists.
-    Creating the candidate creates an entry in that folder (the candidate, or the first folder
-    on the way to it), which changes the folder's ctime. A module with a candidate that has no
-    such folder (a symlink or a file on the way, a folder changed too recently), or that is
-    there now, gets none: its candidates are looked for one by one."""
-    seen: dict[str, str] = {}  # folder: its status, _MISSING, or "" (not a plain folder)
+    """The anchors of each module (path: its missing candidates): above each candidate, the
+    deepest folder that exists. Creating the candidate creates an entry in that folder (the
+    candidate, or the first folder on the way to it), which changes the folder's ctime. A
+    candidate with no such folder (a symlink or a file on the way, a folder that changed too
+    recently, as /tmp or a home folder often have), or that is there now, is left loose."""
+    seen: dict[str, str] = {}  # folder: its status, _MISSING, or "" (not a settled plain folder)
     deepest = {c: _deepest(c, seen) for candidates in modules.values() for c in candidates}
     # every status above was taken before any candidate is looked for below
     missing: dict[str, bool] = {}
     found = {}
     for path, candidates in modules.items():
         folders = set()
+        loose = []
         for candidate in candidates:
             place = deepest[candidate]
-            if place is None:
-                break
-            folder, first = place
-            if first not in missing:
-                missing[first] = not os.path.lexists(first)
-            if not missing[first]:
-                break
-            folders.add(folder)
-        else:
-            found[path] = tuple((folder, seen[folder]) for folder in sorted(folders))
+            if place is not None and place[1] not in missing:
+                missing[place[1]] = not os.path.lexists(place[1])
+            if place is not None and missing[place[1]]:
+                folders.add(place[0])
+            else:
+                loose.append(candidate)
+        found[path] = tuple((folder, seen[folder]) for folder in sorted(folders)), tuple(loose)
     return found
 
 
