@@ -20,7 +20,7 @@ from rnnlint.config import Config
 from rnnlint.diagnostic import Diagnostic
 from rnnlint.static import cache as cache_module
 from rnnlint.static import modules as modules_module
-from rnnlint.static import engine, runner
+from rnnlint.static import runner
 from rnnlint.static.cache import CACHE_DIR, FILE
 
 BUG = "import torch\nimport torch.nn as nn\nrnn = nn.LSTM(10, 20)\nout, _ = rnn(torch.randn(5, 3, 7))\n"
@@ -167,14 +167,14 @@ def test_stamps_are_of_the_bytes_linted(tmp_path: Path, monkeypatch: pytest.Monk
     """An edit made while the file is linted is linted by the next run."""
     a = tmp_path / "a.py"
     a.write_text(BUG)
-    lint_bytes = engine.lint_bytes
+    lint_bytes = runner.lint_bytes
 
     def edited_meanwhile(data: bytes, shown: str, real: Path) -> object:
         result = lint_bytes(data, shown, real)
         a.write_text(CLEAN)
         return result
 
-    monkeypatch.setattr(engine, "lint_bytes", edited_meanwhile)
+    monkeypatch.setattr(runner, "lint_bytes", edited_meanwhile)
     assert _codes(tmp_path) == [("a.py", "RNN001")]
     monkeypatch.undo()
     assert _codes(tmp_path) == []

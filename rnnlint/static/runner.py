@@ -129,11 +129,16 @@ def lint_one(item: Item, modules: Optional[Modules] = None) -> tuple[FileResult,
     try:
         if modules is not None:
             described = modules.closure(path, data, status)
-        from . import engine
-
-        return engine.lint_bytes(data, shown, path), described
+        return lint_bytes(data, shown, path), described
     except Exception as exc:  # a bug in rnnlint must not lose the other files
         return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), described
+
+
+def lint_bytes(data: bytes, shown: str, real: Path) -> FileResult:
+    """The engine's `lint_bytes`, imported on first use: a warm run needs no engine."""
+    from .engine import lint_bytes
+
+    return lint_bytes(data, shown, real)
 
 
 def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Described]]]:
