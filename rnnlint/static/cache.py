@@ -193,7 +193,8 @@ class Cache:
     def _same_folder(self, anchor: int) -> bool:
         if anchor not in self.same_folder:
             graph = self.graph
-            self.same_folder[anchor] = folder_status(graph.paths[graph.folders[anchor]]) == graph.folder_statuses[anchor]
+            status = folder_status(graph.paths[graph.folders[anchor]])
+            self.same_folder[anchor] = status == graph.folder_statuses[anchor]
         return self.same_folder[anchor]
 
     def _appeared(self, candidate: int) -> bool:
@@ -391,8 +392,8 @@ def _encode(modules: dict[str, Module], statuses: dict[str, str], anchored: dict
             "statuses": [statuses.get(path, "") for path in kept],
             "imports": [[index[p] for p in m[1]] for m in kept.values()],
             "absent": [[at(p) for p in m[2]] for m in kept.values()],
-            "anchors": [[folders.setdefault(a, len(folders)) for a in anchored.get(path, ((), ()))[0]] for path in kept],
-            "loose": [[at(p) for p in anchored.get(path, ((), ()))[1]] for path in kept],
+            "anchors": [[folders.setdefault(a, len(folders)) for a in anchored.get(p, ((), ()))[0]] for p in kept],
+            "loose": [[at(c) for c in anchored.get(p, ((), ()))[1]] for p in kept],
             "files": [index[path] for path, _ in keys], "shown": [shown for _, shown in keys],
             "used": [entries[k].used for k in keys],
             "findings": [[d.to_dict() for d in entries[k].diagnostics] for k in keys]}
