@@ -311,6 +311,16 @@ def test_a_settled_file_is_judged_by_its_status_and_an_edit_keeping_mtime_and_si
     assert hashed == [str(a)]
 
 
+def test_no_status_is_relied_on_where_ctime_is_the_creation_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None) -> None:
+    monkeypatch.setattr(modules_module, "CTIME_IS_CHANGE_TIME", False)  # Windows
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text("import torch\nimport helpers\n")
+    _codes(tmp_path)
+    saved = _saved(tmp_path)
+    assert saved["statuses"] == [""] and saved["anchors"] == [[]] and len(saved["loose"][0]) == 2
+
+
 def test_a_file_changed_a_moment_ago_is_read_again(tmp_path: Path) -> None:
     """A status taken within SETTLED_NS of the file's last change could hide an edit made in
     the same timestamp tick: it is not kept, and the next run reads the file."""

@@ -28,6 +28,8 @@ Described = tuple[tuple[str, Module, str], ...]
 Anchors = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
 UNREADABLE = "-"  # the hash of a file that cannot be read
 SETTLED_NS = 2 * 10**9  # a status younger than this may hide a change made in the same tick
+# Windows' st_ctime is the creation time, which an edit leaves as it was: no status is relied on there
+CTIME_IS_CHANGE_TIME = os.name != "nt"
 
 
 def digest(data: bytes) -> str:
@@ -53,7 +55,7 @@ def file_status(path: str) -> tuple[str, bool]:
 
 
 def _settled(st: os.stat_result) -> bool:
-    return st.st_ctime_ns < time.time_ns() - SETTLED_NS
+    return CTIME_IS_CHANGE_TIME and st.st_ctime_ns < time.time_ns() - SETTLED_NS
 
 
 def _folder_status(st: os.stat_result) -> str:
