@@ -136,3 +136,30 @@ def test_a_dead_worker_costs_only_the_file_that_kills_it(tmp_path: Path, monkeyp
     assert result.diagnostics == expected.diagnostics
     assert result.errors == [f"{victim}: the process linting it died (out of memory?); it was not checked"]
     assert sorted(result.files) == sorted(expected.files)
+
+
+def test_the_heaviest_files_are_handed_out_first_and_the_light_ones_together(tmp_path: Path) -> None:
+    sizes = {"big.py": 90_000, "mid.py": 30_000, "small.ipynb": 2_000, "empty.py": 0}
+    sizes.update({f"tiny{i}.py": 100 + i for i in range(60)})
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"#" * size)
+    todo = [(tmp_path / name, name) for name in sorted(sizes)]
+    chunks = runner._chunks(todo, 16)
+    order = [shown for chunk in chunks for _, shown in chunk]
+    assert sorted(order) == sorted(sizes)  # each file once
+    assert order[:3] == ["small.ipynb", "big.py", "mid.py"]  # notebooks first, then by size
+    assert order[-1] == "empty.py"
+    assert [shown for _, shown in chunks[0]][-1] == "big.py" and chunks[1] == [(tmp_path / "mid.py", "mid.py")]
+    assert len(chunks) <= 20 and max(len(c) for c in chunks) > 1  # light files share a chunk
+
+
+def test_the_parent_of_a_pool_never_imports_the_analyzer(tmp_path: Path) -> None:
+    probe = ("import sys\nfrom rnnlint.static import runner\nfrom rnnlint.config import Config\n"
+             "from pathlib import Path\nroot = Path(sys.argv[1])\n"
+             "found = runner.run([str(root)], Config(root=root), jobs=2)\n"
+             "assert found.diagnostics and not found.errors, found.errors\n"
+             "print('heavy:', *[m for m in sys.modules if m.startswith(('libcst', 'rnnlint.static.analysis'))])\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(_tree(tmp_path))], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "heavy:"

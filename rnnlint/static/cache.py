@@ -2,12 +2,18 @@
 
 The cache is data only (JSON) and is checked field by field when loaded: one that cannot be
 read or does not validate is dropped without a word and rebuilt, so a cache committed to a
-linted repository can at worst cost a cold run. An entry holds one file's findings (before
-select/ignore filtering, so changing those never needs a re-parse), the content hashes of the
-bytes that were linted and of every project file it imports, transitively, and the files that
-would have satisfied an import that did not resolve. It is used while every hash matches and
-none of those files has appeared; the hashes are taken before the file is linted, so an edit
-during the run is seen by the next one.
+linted repository can at worst cost a cold run.
+
+It holds two things. The import graph, once per module: each project file's content hash, the
+project files it imports and the files that would have satisfied an import of it that did not
+resolve. And an entry per linted file: its findings (before select/ignore filtering, so
+changing those never needs a re-parse). An entry is used while its file and every module it
+imports, transitively, are unchanged: the same hash, and none of the missing files has
+appeared. A run checks each module once, however many entries rest on it, and reads its
+bytes only when its file's status changed, and looks for its missing files only when a folder
+they would be created in changed (`modules` says why that is safe). The hashes are of the
+bytes that were linted, taken before linting, so an edit during the run is seen by the next
+one; a file seen with two contents in one run is linted again by the next.
 
 The folder and its files are never reached through a symlink nor opened unless they are a
 plain folder and regular files; new files are created exclusively, then renamed into place.
@@ -15,178 +21,228 @@ plain folder and regular files; new files are created exclusively, then renamed 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import stat
 import time
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, NamedTuple, Optional
 
 from .. import __version__
 from ..diagnostic import Diagnostic
-from .parsing import read_source
+from .modules import Anchors, Described, Module, anchors, file_digest, file_status, folder_status
 from .result import FileResult
-from .prefilter import import_candidates, import_specs
 
 CACHE_DIR = ".rnnlint_cache"
 FILE = "results.json"
-_FORMAT = 5  # 5: --explain facts are objects
-MAX_DEPENDENCIES = 512  # files hashed for one entry; a file that imports more is not cached
+_FORMAT = 6  # 6: the import graph is kept once, a node per module
 MAX_CACHE_BYTES = 256 * 2**20  # a bigger cache file is not read
 MAX_ENTRIES = 100_000  # the most recently used are kept
 MAX_AGE_S = 30 * 86_400  # an entry unused for this long is dropped
 _TOUCH_S = 86_400  # a hit refreshes an entry's last use at most once a day (a warm run writes nothing)
-_UNREADABLE = "-"  # the hash of a dependency that cannot be read
+
+Key = tuple[str, str]  # an entry's (absolute path, path as shown)
+# a file seen with two contents in one run: no file hashes to "", so what rests on it is linted again
+_CONFLICT: Module = ("", (), ())
 
 
-@dataclass(frozen=True)
-class Stamps:
-    """What an entry's findings rest on."""
+# ------------------------------------------------------------------------------ the cache
 
-    # (absolute path, content hash, the files that would satisfy its imports that did not
-    # resolve), the linted file first, then the project files it imports, transitively
-    files: tuple[tuple[str, str, tuple[str, ...]], ...]
-
-
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     used: int  # when it was last written or hit, in seconds since the epoch
-    stamps: Stamps
     diagnostics: tuple[Diagnostic, ...]
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+@dataclass
+class Graph:
+    """The import graph as loaded. Modules are paths[:len(hashes)], each with its hash, the
+    status its file had when hashed ("" if none was recorded), the modules it imports, its
+    missing candidates, its anchors (indices into folders) and the candidates no anchor
+    proves missing (loose); a folder is a path with a status."""
 
+    paths: list[str]
+    hashes: list[str]
+    statuses: list[str]
+    imports: list[list[int]]
+    absent: list[list[int]]
+    anchors: list[list[int]]
+    loose: list[list[int]]
+    folders: list[int]
+    folder_statuses: list[str]
 
-def _digest_file(path: str, memo: dict[str, str]) -> str:
-    if path not in memo:
-        try:
-            memo[path] = digest(read_source(Path(path)))
-        except OSError:
-            memo[path] = _UNREADABLE
-    return memo[path]
+    def __post_init__(self) -> None:
+        self.index = {p: i for i, p in enumerate(self.paths[:len(self.hashes)])}
 
+    def module(self, i: int) -> Module:
+        paths = self.paths
+        return self.hashes[i], tuple(paths[j] for j in self.imports[i]), tuple(paths[j] for j in self.absent[i])
 
-Module = tuple[str, tuple[str, ...], tuple[str, ...]]  # content hash, files imported, candidates not found
+    def anchored(self, i: int) -> Anchors:
+        return (tuple((self.paths[self.folders[a]], self.folder_statuses[a]) for a in self.anchors[i]),
+                tuple(self.paths[c] for c in self.loose[i]))
 
-
-class Modules:
-    """The project files seen in one run: each read, hashed and its imports resolved once."""
-
-    def __init__(self) -> None:
-        self.read: dict[str, Module] = {}
-        self.resolved: dict[tuple[str, str], tuple[Optional[str], tuple[str, ...]]] = {}
-
-    def describe(self, path: str, data: bytes) -> Module:
-        """The module whose bytes are `data`."""
-        found: list[str] = []
-        absent: list[str] = []
-        directory = os.path.dirname(path)
-        for spec in _imports(path, data):
-            hit, tried = self.resolve(spec, directory)
-            absent.extend(tried)
-            if hit is not None:
-                found.append(hit)
-        return digest(data), tuple(found), tuple(absent)
-
-    def get(self, path: str) -> Module:
-        if path not in self.read:
-            try:
-                self.read[path] = self.describe(path, read_source(Path(path)))
-            except OSError:
-                self.read[path] = _UNREADABLE, (), ()
-        return self.read[path]
-
-    def resolve(self, spec: str, directory: str) -> tuple[Optional[str], tuple[str, ...]]:
-        """The file an import finds, and the candidates tried before it."""
-        key = (spec, directory)
-        if key not in self.resolved:
-            tried: list[str] = []
-            hit = None
-            for candidate in import_candidates(spec, directory):
-                if os.path.isfile(candidate):
-                    hit = candidate
-                    break
-                tried.append(candidate)
-            self.resolved[key] = hit, tuple(tried)
-        return self.resolved[key]
-
-
-def dependency_stamps(path: Path, data: bytes, modules: Optional[Modules] = None) -> Optional[Stamps]:
-    """The stamps of `data`, the bytes of `path` about to be linted: their hash, the hashes of
-    the project files they import, transitively, and the unresolved imports' candidates. None
-    when the file imports more than MAX_DEPENDENCIES project files."""
-    modules = Modules() if modules is None else modules
-    own = os.path.abspath(path)
-    digest_, pending, absent = modules.describe(own, data)
-    files = {own: (digest_, absent)}
-    pending = list(pending)
-    while pending:
-        current = pending.pop()
-        if current in files:
-            continue
-        if len(files) >= MAX_DEPENDENCIES:
-            return None
-        digest_, imports, absent = modules.get(current)
-        files[current] = digest_, absent
-        pending.extend(imports)
-    return Stamps(tuple((path, h, absent) for path, (h, absent) in files.items()))
-
-
-def _imports(path: str, data: bytes) -> list[str]:
-    if path.endswith(".ipynb"):  # a notebook's imports are in its cells (its reader loads only then)
-        from .notebook import program_bytes
-
-        data = program_bytes(Path(path), data)
-    return import_specs(data)
+    def reaching(self, targets: Iterable[int]) -> set[int]:
+        """The modules that import one of `targets`, directly or not, and the targets."""
+        importers: dict[int, list[int]] = {}
+        for i, imported in enumerate(self.imports):
+            for j in imported:
+                importers.setdefault(j, []).append(i)
+        found = set(targets)
+        pending = list(found)
+        while pending:
+            for i in importers.get(pending.pop(), ()):
+                if i not in found:
+                    found.add(i)
+                    pending.append(i)
+        return found
 
 
 class Cache:
+    """One project's cache during one run: looked up before linting, told each file linted,
+    saved once at the end."""
+
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR
         self.now = int(time.time())
-        self.hashes: dict[str, str] = {}  # each file hashed once a run
-        self.found: dict[tuple[str, ...], bool] = {}  # whether one of these files has appeared
+        self.cwd = os.getcwd()
         self.dirty = False
-        self.entries = _load(self.folder)
-
-    @staticmethod
-    def key(path: Path, shown: str) -> str:
-        return f"{os.path.abspath(path)}\0{shown}"
+        self.graph, self.entries = _load(self.folder)
+        # what this run saw: each file hashed once, each missing file or folder looked at once,
+        # each module judged once (its own hash and candidates, then its closure)
+        self.hashes: dict[str, str] = {}
+        self.appeared: dict[int, bool] = {}
+        self.same_folder: dict[int, bool] = {}
+        self.unchanged: dict[int, bool] = {}
+        self.fresh: set[int] = set()  # nothing in its closure changed
+        self.stale: set[int] = set()  # something in its closure changed
+        self.described: dict[str, Module] = {}  # the modules the files linted in this run rest on
+        self.new: dict[str, Module] = {}  # those new to the loaded graph or described otherwise there
+        self.statuses: dict[str, str] = {}  # settled statuses taken before a file was hashed
+        self.unanchored: set[str] = set()  # unchanged modules with an anchor folder that changed: anchored anew
+        self.looked: set[Key] = set()  # the files of this run (they exist)
+        self.linted: set[Key] = set()  # the entries written in this run
 
     def get(self, path: Path, shown: str) -> Optional[FileResult]:
-        key = self.key(path, shown)
+        key = (self.absolute(path), shown)
+        self.looked.add(key)
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if any(_digest_file(p, self.hashes) != h or self._appeared(absent) for p, h, absent in entry.stamps.files):
+        node = self.graph.index.get(key[0])
+        if node is None or not self._fresh(node):
             return None
         if self.now - entry.used > _TOUCH_S:
-            self.entries[key] = Entry(self.now, entry.stamps, entry.diagnostics)
+            self.entries[key] = Entry(self.now, entry.diagnostics)
             self.dirty = True
         return FileResult(shown, list(entry.diagnostics))
 
-    def _appeared(self, paths: tuple[str, ...]) -> bool:
-        if paths not in self.found:
-            self.found[paths] = any(os.path.lexists(p) for p in paths)
-        return self.found[paths]
+    def absolute(self, path: Path) -> str:
+        """os.path.abspath, with the working folder asked once a run."""
+        return os.path.normpath(os.path.join(self.cwd, path))
 
-    def put(self, path: Path, shown: str, result: FileResult, stamps: Optional[Stamps]) -> None:
-        # a file whose analysis stopped early is read again next time, and says so again
-        if result.error is not None or result.stopped is not None or stamps is None:
+    def _fresh(self, start: int) -> bool:
+        """Whether no module in the closure of `start` changed. A walk that meets a change marks
+        the modules on its way there stale; one that meets none marks all it saw fresh."""
+        way: dict[int, int] = {start: -1}  # each module seen, and the one that imports it
+        pending = [start]
+        while pending:
+            node = pending.pop()
+            if node in self.stale or not self._unchanged(node):
+                while node != -1:
+                    self.stale.add(node)
+                    node = way[node]
+                return False
+            for imported in self.graph.imports[node]:
+                if imported not in way and imported not in self.fresh:
+                    way[imported] = node
+                    pending.append(imported)
+        self.fresh.update(way)
+        return True
+
+    def _unchanged(self, node: int) -> bool:
+        if node not in self.unchanged:
+            self.unchanged[node] = self._same_bytes(node) and self._still_missing(node)
+        return self.unchanged[node]
+
+    def _same_bytes(self, node: int) -> bool:
+        """The file's bytes hash as stored: its status says so, or its bytes are read."""
+        graph = self.graph
+        path = graph.paths[node]
+        status, settled = file_status(path)  # before the bytes are read
+        if status and status == graph.statuses[node]:
+            self.hashes[path] = graph.hashes[node]
+            return True
+        self.hashes[path] = file_digest(path)
+        if settled and self.hashes[path] == graph.hashes[node]:
+            self.statuses[path] = status
+        return self.hashes[path] == graph.hashes[node]
+
+    def _still_missing(self, node: int) -> bool:
+        """None of the module's missing candidates appeared: its anchor folders are unchanged
+        and its loose candidates missing, or else each candidate is looked for."""
+        graph = self.graph
+        if all(self._same_folder(a) for a in graph.anchors[node]):
+            return not any(self._appeared(c) for c in graph.loose[node])
+        if any(self._appeared(c) for c in graph.absent[node]):
+            return False
+        self.unanchored.add(graph.paths[node])
+        return True
+
+    def _same_folder(self, anchor: int) -> bool:
+        if anchor not in self.same_folder:
+            graph = self.graph
+            status = folder_status(graph.paths[graph.folders[anchor]])
+            self.same_folder[anchor] = status == graph.folder_statuses[anchor]
+        return self.same_folder[anchor]
+
+    def _appeared(self, candidate: int) -> bool:
+        if candidate not in self.appeared:
+            self.appeared[candidate] = os.path.lexists(self.graph.paths[candidate])
+        return self.appeared[candidate]
+
+    def put(self, path: Path, shown: str, result: FileResult, described: Optional[Described]) -> None:
+        if described is None:
             return
-        self.entries[self.key(path, shown)] = Entry(self.now, stamps, tuple(result.diagnostics))
+        for file, module, status in described:
+            if self.described.setdefault(file, module) != module:
+                self.described[file] = _CONFLICT
+            elif status:
+                self.statuses.setdefault(file, status)
+        # a file whose analysis stopped early is read again next time, and says so again
+        if result.error is not None or result.stopped is not None:
+            return
+        key = (self.absolute(path), shown)
+        self.entries[key] = Entry(self.now, tuple(result.diagnostics))
+        self.linted.add(key)
         self.dirty = True
+
+    def merge(self) -> None:
+        """Lay this run's descriptions over the loaded graph. An entry not linted in this run
+        that reaches a module described anew is dropped: its findings rest on the old
+        description."""
+        graph = self.graph
+        changed = []
+        for path, module in self.described.items():
+            if self.hashes.get(path, module[0]) != module[0]:  # hashed to other bytes earlier in the run
+                module = _CONFLICT
+            node = graph.index.get(path)
+            if node is None or graph.module(node) != module:
+                self.new[path] = module
+                self.dirty = True
+                if node is not None:
+                    changed.append(node)
+        if changed:
+            reach = graph.reaching(changed)
+            for key in [k for k in self.entries if k not in self.linted and graph.index.get(k[0]) in reach]:
+                del self.entries[key]
 
     def prune(self) -> None:
         """Drop the entries of files that are gone or unused for MAX_AGE_S, and the least
         recently used past MAX_ENTRIES."""
         kept = {key: e for key, e in self.entries.items()
-                if self.now - e.used <= MAX_AGE_S and os.path.lexists(e.stamps.files[0][0])}
+                if self.now - e.used <= MAX_AGE_S and (key in self.looked or os.path.lexists(key[0]))}
         if len(kept) > MAX_ENTRIES:
             kept = dict(sorted(kept.items(), key=lambda item: -item[1].used)[:MAX_ENTRIES])
         if len(kept) != len(self.entries):
@@ -194,18 +250,29 @@ class Cache:
             self.dirty = True
 
     def save(self) -> None:
+        self.merge()
         self.prune()
+        graph = self.graph
+        # statuses and anchors learnt in this run, for the modules kept as they were loaded
+        for path, status in self.statuses.items():
+            node = graph.index.get(path)
+            if path not in self.new and node is not None and graph.statuses[node] != status:
+                self.dirty = True
+        found = anchors({path: graph.module(graph.index[path])[2] for path in self.unanchored}
+                        | {path: module[2] for path, module in self.new.items()})
+        if self.unanchored:
+            self.dirty = True
         if not self.dirty:
             return
-        # each path and each list of import candidates is written once; entries name them by index
-        paths: dict[str, int] = {}
-        groups: dict[tuple[str, ...], int] = {}
-        entries = {key: _entry_data(e, paths, groups) for key, e in self.entries.items()}
-        candidates = [[paths.setdefault(p, len(paths)) for p in group] for group in groups]
-        payload = json.dumps({"format": _FORMAT, "version": __version__, "paths": list(paths),
-                              "groups": candidates, "entries": entries})
+        modules = {path: graph.module(i) for path, i in graph.index.items()}
+        modules.update(self.new)
+        statuses = {path: graph.statuses[i] for path, i in graph.index.items() if path not in self.new}
+        statuses.update((path, status) for path, status in self.statuses.items() if modules[path] != _CONFLICT)
+        anchored = {path: graph.anchored(i) for path, i in graph.index.items()
+                    if path not in self.new and path not in self.unanchored}
+        anchored.update(found)
         try:
-            _write(self.folder, payload.encode("ascii"))  # json.dumps escapes all else, lone surrogates too
+            _write(self.folder, _encode(modules, statuses, anchored, self.entries))
         except OSError:
             pass  # a read-only tree (or a cache path that is not ours) still lints; it just is not cached
 
@@ -229,21 +296,21 @@ def _at(folder: Path, fd: Optional[int], name: str) -> tuple[str, Optional[int]]
     return (name, fd) if fd is not None else (str(folder / name), None)
 
 
-def _load(folder: Path) -> dict[str, Entry]:
+def _load(folder: Path) -> tuple[Graph, dict[Key, Entry]]:
     try:
         fd = _open_folder(folder)
     except OSError:
-        return {}
+        return _nothing()
     try:
         name, at = _at(folder, fd, FILE)
         file = os.open(name, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=at)
         with open(file, "rb") as f:
             st = os.fstat(file)
             if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_CACHE_BYTES:  # a FIFO would block the run
-                return {}
-            return _entries(json.loads(f.read(MAX_CACHE_BYTES)))
+                return _nothing()
+            return _decode(json.loads(f.read(MAX_CACHE_BYTES)))
     except (OSError, ValueError, RecursionError):  # unreadable, not UTF-8 or not JSON: rebuilt
-        return {}
+        return _nothing()
     finally:
         if fd is not None:
             os.close(fd)
@@ -257,7 +324,7 @@ def _write(folder: Path, payload: bytes) -> None:
     fd = _open_folder(folder)
     try:
         _create(folder, fd, ".gitignore", b"# created by rnnlint\n*\n")
-        tmp = f"results.{os.getpid()}.{secrets.token_hex(8)}.tmp"
+        tmp = f"results.{os.getpid()}.{os.urandom(8).hex()}.tmp"
         _create(folder, fd, tmp, payload)
         try:
             src, at = _at(folder, fd, tmp)
@@ -286,21 +353,104 @@ def _create(folder: Path, fd: Optional[int], name: str, data: bytes) -> None:
         f.write(data)
 
 
-# ------------------------------------------------------------------------------ validation
+# ------------------------------------------------------------------------------ the layout
 
-_TEXT = ("path", "code", "message", "severity", "expected", "actual", "hint")
-_NUMBERS = ("row", "column", "end_row", "end_column")
-_DIAGNOSTIC_KEYS = frozenset((*_TEXT, *_NUMBERS, "cell", "explain"))
+# The file is a few long lists (json reads those far faster than many small objects): the
+# paths once each, the modules' columns, the folders' columns, the entries' columns.
+_KEYS = frozenset({"format", "version", "paths", "hashes", "statuses", "imports", "absent", "anchors", "loose",
+                   "folders", "folder_statuses", "files", "shown", "used", "findings"})
+
+
+def _nothing() -> tuple[Graph, dict[Key, Entry]]:
+    return Graph([], [], [], [], [], [], [], [], []), {}
+
+
+def _encode(modules: dict[str, Module], statuses: dict[str, str], anchored: dict[str, Anchors],
+            entries: dict[Key, Entry]) -> bytes:
+    """The cache file: the entries, and the modules their files reach (a module whose
+    description was lost is saved as a conflict, so what rests on it is linted again)."""
+    kept: dict[str, Module] = {}
+    pending = [path for path, _ in entries]
+    while pending:
+        path = pending.pop()
+        if path not in kept:
+            kept[path] = modules.get(path, _CONFLICT)
+            pending.extend(kept[path][1])
+    paths = list(kept)
+    index = {path: i for i, path in enumerate(paths)}
+    folders: dict[tuple[str, str], int] = {}
+
+    def at(path: str) -> int:
+        if path not in index:
+            index[path] = len(paths)
+            paths.append(path)
+        return index[path]
+
+    keys = list(entries)
+    data = {"format": _FORMAT, "version": __version__, "paths": paths,
+            "hashes": [m[0] for m in kept.values()],
+            "statuses": [statuses.get(path, "") for path in kept],
+            "imports": [[index[p] for p in m[1]] for m in kept.values()],
+            "absent": [[at(p) for p in m[2]] for m in kept.values()],
+            "anchors": [[folders.setdefault(a, len(folders)) for a in anchored.get(p, ((), ()))[0]] for p in kept],
+            "loose": [[at(c) for c in anchored.get(p, ((), ()))[1]] for p in kept],
+            "files": [index[path] for path, _ in keys], "shown": [shown for _, shown in keys],
+            "used": [entries[k].used for k in keys],
+            "findings": [[d.to_dict() for d in entries[k].diagnostics] for k in keys]}
+    data["folders"] = [at(folder) for folder, _ in folders]
+    data["folder_statuses"] = [status for _, status in folders]
+    return json.dumps(data, separators=(",", ":")).encode("ascii")  # json escapes all else, lone surrogates too
+
+
+def _decode(data: Any) -> tuple[Graph, dict[Key, Entry]]:
+    """The graph and entries of a loaded cache; none at all when anything in it is not as written."""
+    if not isinstance(data, dict) or data.keys() != _KEYS:
+        return _nothing()
+    if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__:
+        return _nothing()
+    paths, hashes, statuses = data["paths"], data["hashes"], data["statuses"]
+    imports, absent, anchors, loose = data["imports"], data["absent"], data["anchors"], data["loose"]
+    folders, folder_statuses = data["folders"], data["folder_statuses"]
+    if not (_all(paths, str) and _all(hashes, str) and _all(statuses, str) and _all(imports, list)
+            and _all(absent, list) and _all(anchors, list) and _all(loose, list) and _all(folder_statuses, str)):
+        return _nothing()
+    modules = len(hashes)
+    if not (modules <= len(paths) == len(set(paths))
+            and len(statuses) == len(imports) == len(absent) == len(anchors) == len(loose) == modules
+            and _indices(folders, len(paths)) and len(folders) == len(folder_statuses)):
+        return _nothing()
+    if not (_indices(list(chain.from_iterable(imports)), modules)
+            and _indices(list(chain.from_iterable(absent)), len(paths))
+            and _indices(list(chain.from_iterable(anchors)), len(folders))
+            and _indices(list(chain.from_iterable(loose)), len(paths))):
+        return _nothing()
+    files, shown, used, findings = data["files"], data["shown"], data["used"], data["findings"]
+    if not (_indices(files, modules) and _all(shown, str) and _all(used, int) and _all(findings, list)
+            and len(files) == len(shown) == len(used) == len(findings)):
+        return _nothing()
+    diagnostics = [tuple(map(_diagnostic, found)) if found else () for found in findings]
+    if any(None in found for found in diagnostics if found):
+        return _nothing()
+    entries = dict(zip(zip(map(paths.__getitem__, files), shown), map(Entry, used, diagnostics)))
+    return Graph(paths, hashes, statuses, imports, absent, anchors, loose, folders, folder_statuses), entries
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+def _all(values: Any, kind: type) -> bool:
+    """A list whose items are all exactly of `kind` (so a bool is not an int)."""
+    return isinstance(values, list) and set(map(type, values)) <= {kind}
 
 
+def _indices(values: Any, size: int) -> bool:
+    return _all(values, int) and (not values or (min(values) >= 0 and max(values) < size))
+
+
+_TEXT = ("path", "code", "message", "severity", "expected", "actual", "hint")
+_NUMBERS = ("row", "column", "end_row", "end_column")
+_DIAGNOSTIC_KEYS = frozenset((*_TEXT, *_NUMBERS, "cell", "explain"))
 _FACT_TEXT = ("kind", "value", "origin")
 _FACT_OPTIONAL = {"file": str, "line": int, "cell": int}
 
@@ -323,50 +473,3 @@ def _diagnostic(data: Any) -> Optional[Diagnostic]:
             or not all(_is_fact(f) for f in explain):
         return None
     return Diagnostic.from_dict(data)
-
-
-def _entry(data: Any, paths: list[str], groups: list[tuple[str, ...]]) -> Optional[Entry]:
-    if not isinstance(data, dict) or data.keys() != {"used", "files", "diagnostics"}:
-        return None
-    files, diagnostics = data["files"], data["diagnostics"]
-    if not _is_int(data["used"]) or not isinstance(diagnostics, list) or not isinstance(files, list) or not files:
-        return None
-    if not all(isinstance(f, list) and len(f) == 3 and _is_index(f[0], paths) and isinstance(f[1], str)
-               and _is_index(f[2], groups) for f in files):
-        return None
-    found = [_diagnostic(d) for d in diagnostics]
-    if any(d is None for d in found):
-        return None
-    stamps = Stamps(tuple((paths[p], h, groups[g]) for p, h, g in files))
-    return Entry(data["used"], stamps, tuple(d for d in found if d is not None))
-
-
-def _is_index(value: Any, table: list) -> bool:
-    return _is_int(value) and 0 <= value < len(table)
-
-
-def _entries(data: Any) -> dict[str, Entry]:
-    """The entries of a loaded cache; none at all when anything in it is not as written."""
-    if not isinstance(data, dict) or data.keys() != {"format", "version", "paths", "groups", "entries"}:
-        return {}
-    if not _is_int(data["format"]) or data["format"] != _FORMAT or data["version"] != __version__:
-        return {}
-    paths, groups = data["paths"], data["groups"]
-    if not _is_texts(paths) or not isinstance(groups, list) or not isinstance(data["entries"], dict):
-        return {}
-    if not all(isinstance(g, list) and all(_is_index(i, paths) for i in g) for g in groups):
-        return {}
-    candidates = [tuple(paths[i] for i in g) for g in groups]
-    entries = {}
-    for key, raw in data["entries"].items():
-        entry = _entry(raw, paths, candidates)
-        if entry is None:
-            return {}
-        entries[key] = entry
-    return entries
-
-
-def _entry_data(entry: Entry, paths: dict[str, int], groups: dict[tuple[str, ...], int]) -> dict[str, Any]:
-    files = [[paths.setdefault(p, len(paths)), h, groups.setdefault(absent, len(groups))]
-             for p, h, absent in entry.stamps.files]
-    return {"used": entry.used, "files": files, "diagnostics": [d.to_dict() for d in entry.diagnostics]}

@@ -65,16 +65,19 @@ def _walk(folder: Path, config: Config, errors: list[str]) -> Iterable[tuple[Pat
             continue
         folders = []
         for entry in entries:
-            path = directory / entry.name
+            name = entry.name
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
             if is_dir:
+                path = directory / name
                 if not (entry.is_symlink() or skipped_dir(path) or config.is_excluded(path)):
-                    folders.append((path, os.path.join(real, entry.name)))
-            elif entry.name.endswith(SOURCE_SUFFIXES) and not config.is_excluded(path):
-                yield path, os.path.realpath(path) if entry.is_symlink() else os.path.join(real, entry.name)
+                    folders.append((path, os.path.join(real, name)))
+            elif name.endswith(SOURCE_SUFFIXES):  # the other files (data, docs) cost no path object
+                path = directory / name
+                if not config.is_excluded(path):
+                    yield path, os.path.realpath(path) if entry.is_symlink() else os.path.join(real, name)
         stack.extend(reversed(folders))  # depth first, in name order, as os.walk with sorted names
 
 

@@ -18,18 +18,16 @@ from typing import TYPE_CHECKING, Generator, Iterator, Optional, Sequence, Union
 from ..config import Config
 from ..diagnostic import Diagnostic
 from .discover import discover, force_excluded
-from .engine import lint_bytes, lint_guarded
-from .prefilter import may_matter
 from .parsing import read_source
 from .result import FileResult, unreadable
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from .cache import Modules, Stamps
+    from .modules import Described, Modules
 
 Item = tuple[Path, str]  # (path to read, path to show)
-Linted = tuple[Item, FileResult, Optional["Stamps"]]
+Linted = tuple[Item, FileResult, Optional["Described"]]
 
 PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs more to start
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
@@ -61,10 +59,10 @@ def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_ca
         else:
             todo.append((path, shown))
     show = _Progress(len(todo)) if progress and len(todo) >= PROGRESS_MIN and sys.stderr.isatty() else None
-    for (path, shown), linted, stamps in _lint_all(todo, jobs, cache is not None):
+    for (path, shown), linted, described in _lint_all(todo, jobs, cache is not None):
         done[shown] = linted
         if cache is not None:
-            cache.put(path, shown, linted, stamps)
+            cache.put(path, shown, linted, described)
         if show is not None:
             show.step()
     if show is not None:
@@ -89,6 +87,9 @@ def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config
     in. With `force-exclude`, an excluded name is not linted at all (ruff's convention)."""
     if filename is not None and config.force_exclude and force_excluded(Path(filename), config):
         return RunResult()
+    from .engine import lint_bytes, lint_guarded
+    from .prefilter import may_matter
+
     shown = filename if filename is not None else "-"
     real = Path(filename) if filename is not None else None
     if isinstance(data, str) and not shown.endswith(".ipynb"):
@@ -109,28 +110,38 @@ def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config]
     return run([str(p) for p in paths], config or Config(), use_cache=False).diagnostics
 
 
-def lint_one(item: Item, stamp: bool = False, modules: Optional[Modules] = None
-             ) -> tuple[FileResult, Optional[Stamps]]:
-    """One file's result, and with `stamp` the cache stamps of the very bytes it was linted from.
-    Never raises for a file (a bug in rnnlint becomes the file's error)."""
+def lint_one(item: Item, modules: Optional[Modules] = None) -> tuple[FileResult, Optional[Described]]:
+    """One file's result, and with `modules` (for the cache) what the very bytes it was linted
+    from rest on. Never raises for a file (a bug in rnnlint becomes the file's error)."""
     path, shown = item
+    status = ""
+    if modules is not None:
+        from .modules import file_status
+
+        status, settled = file_status(str(path))  # before the bytes are read: an edit after it changes it
+        status = status if settled else ""
     try:
         data = read_source(path)
     except OSError as exc:
         return unreadable(shown, exc), None
+    described = None
     try:
-        stamps = None
-        if stamp:
-            from .cache import dependency_stamps
-
-            stamps = dependency_stamps(path, data, modules)
-        return lint_bytes(data, shown, path), stamps
+        if modules is not None:
+            described = modules.closure(path, data, status)
+        return lint_bytes(data, shown, path), described
     except Exception as exc:  # a bug in rnnlint must not lose the other files
-        return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), None
+        return FileResult(shown, [], error=f"{shown}: internal error: {type(exc).__name__}: {exc}"), described
 
 
-def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Stamps]]]:
-    return [lint_one(item, stamp, _worker_modules(stamp)) for item in items]
+def lint_bytes(data: bytes, shown: str, real: Path) -> FileResult:
+    """The engine's `lint_bytes`, imported on first use: a warm run needs no engine."""
+    from .engine import lint_bytes
+
+    return lint_bytes(data, shown, real)
+
+
+def _lint_chunk(items: list[Item], stamp: bool) -> list[tuple[FileResult, Optional[Described]]]:
+    return [lint_one(item, _worker_modules(stamp)) for item in items]
 
 
 _WORKER: list[Modules] = []  # in a pool worker (a pool lives one run): the run's imported files, read once
@@ -140,30 +151,28 @@ def _worker_modules(stamp: bool) -> Optional[Modules]:
     if not stamp:
         return None
     if not _WORKER:
-        from .cache import Modules
+        from .modules import Modules
 
         _WORKER.append(Modules())
     return _WORKER[0]
 
 
 def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Linted]:
-    """Each file with its result and stamps, in no set order. Each file goes through the
+    """Each file with its result and what it rests on, in no set order. Each file goes through the
     prefilter first, so most are read and dropped; a big run spreads that and the parsing over
     a pool."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) < PARALLEL_MIN:
         modules = None
         if stamp:
-            from .cache import Modules
+            from .modules import Modules
 
             modules = Modules()
         for item in todo:
-            yield (item, *lint_one(item, stamp, modules))
+            yield (item, *lint_one(item, modules))
         return
-    # chunks take every n-th file: the files worth parsing sit together in a tree (a package
-    # of models, its tests), and a chunk of neighbours would leave one worker with all of them
     count = min(len(todo), workers * 32)
-    lost = yield from _on_pool([todo[k::count] for k in range(count)], workers, stamp)
+    lost = yield from _on_pool(_chunks(todo, count), workers, stamp)
     # a worker died: its files go one at a time to a single worker, in order, so the file a
     # worker dies on again is known
     pending = [item for chunk in lost for item in chunk]
@@ -174,6 +183,32 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
             (path, shown), pending = pending[0], pending[1:]
             died = f"{shown}: the process linting it died (out of memory?); it was not checked"
             yield (path, shown), FileResult(shown, [], error=died), None
+
+
+def _chunks(todo: list[Item], count: int) -> list[list[Item]]:
+    """The files in about `count` chunks of about equal size, to hand out in order: the
+    heaviest first (notebooks, then the biggest files), so a big file goes alone, small ones go
+    together, and the work handed out last is small: no worker waits on one big file at the end."""
+    weights = {item: _weight(item[0]) for item in todo}
+    budget = sum(size for _, size in weights.values()) / count
+    most = max(1, 2 * len(todo) // count)
+    chunks: list[list[Item]] = [[]]
+    held = 0
+    for item in sorted(todo, key=weights.__getitem__, reverse=True):
+        if (budget and held >= budget) or len(chunks[-1]) >= most:
+            chunks.append([])
+            held = 0
+        chunks[-1].append(item)
+        held += weights[item][1]
+    return chunks
+
+
+def _weight(path: Path) -> tuple[bool, int]:
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # the engine reports it
+    return path.suffix == ".ipynb", size
 
 
 def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[Linted, None, list[list[Item]]]:
@@ -199,8 +234,8 @@ def _on_pool(chunks: list[list[Item]], workers: int, stamp: bool) -> Generator[L
             except BrokenProcessPool:
                 lost.append(futures[future])
                 continue
-            for item, (result, stamps) in zip(futures[future], results):
-                yield item, result, stamps
+            for item, (result, described) in zip(futures[future], results):
+                yield item, result, described
     except BaseException:  # Ctrl-C, SIGTERM, the caller gone: cancel what is queued, stop what runs
         _stop(pool)
         raise
