@@ -19,7 +19,7 @@ import pytest
 from rnnlint.config import Config
 from rnnlint.diagnostic import Diagnostic
 from rnnlint.static import cache as cache_module
-from rnnlint.static import modules as modules_module
+from rnnlint.static import dependencies
 from rnnlint.static import runner
 from rnnlint.static.cache import CACHE_DIR, FILE
 
@@ -289,8 +289,8 @@ def test_a_warm_run_imports_neither_libcst_nor_the_analyzer(tmp_path: Path) -> N
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file and folder looks settled (changed long enough ago for its status to be kept);
     the edits of a test still change their ctime, a whole lint run later."""
-    time_ns = modules_module.time.time_ns
-    monkeypatch.setattr(modules_module.time, "time_ns", lambda: time_ns() + 10 * modules_module.SETTLED_NS)
+    time_ns = dependencies.time.time_ns
+    monkeypatch.setattr(dependencies.time, "time_ns", lambda: time_ns() + 10 * dependencies.SETTLED_NS)
 
 
 def test_a_settled_file_is_judged_by_its_status_and_an_edit_keeping_mtime_and_size_is_seen(
@@ -313,7 +313,7 @@ def test_a_settled_file_is_judged_by_its_status_and_an_edit_keeping_mtime_and_si
 
 def test_no_status_is_relied_on_where_ctime_is_the_creation_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None) -> None:
-    monkeypatch.setattr(modules_module, "CTIME_IS_CHANGE_TIME", False)  # Windows
+    monkeypatch.setattr(dependencies, "CTIME_IS_CHANGE_TIME", False)  # Windows
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "train.py").write_text("import torch\nimport helpers\n")
     _codes(tmp_path)

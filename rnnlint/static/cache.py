@@ -32,7 +32,7 @@ from typing import Any, Iterable, NamedTuple, Optional
 
 from .. import __version__
 from ..diagnostic import Diagnostic
-from .modules import Anchors, Described, Module, anchors, file_digest, file_status, folder_status
+from .dependencies import Anchors, Described, Module, anchors, file_digest, file_status, folder_status
 from .result import FileResult
 
 CACHE_DIR = ".rnnlint_cache"

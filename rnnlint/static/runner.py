@@ -24,7 +24,7 @@ from .result import FileResult, unreadable
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from .modules import Described, Modules
+    from .dependencies import Described, Modules
 
 Item = tuple[Path, str]  # (path to read, path to show)
 Linted = tuple[Item, FileResult, Optional["Described"]]
@@ -116,7 +116,7 @@ def lint_one(item: Item, modules: Optional[Modules] = None) -> tuple[FileResult,
     path, shown = item
     status = ""
     if modules is not None:
-        from .modules import file_status
+        from .dependencies import file_status
 
         status, settled = file_status(str(path))  # before the bytes are read: an edit after it changes it
         status = status if settled else ""
@@ -151,7 +151,7 @@ def _worker_modules(stamp: bool) -> Optional[Modules]:
     if not stamp:
         return None
     if not _WORKER:
-        from .modules import Modules
+        from .dependencies import Modules
 
         _WORKER.append(Modules())
     return _WORKER[0]
@@ -165,7 +165,7 @@ def _lint_all(todo: list[Item], jobs: Optional[int], stamp: bool) -> Iterator[Li
     if workers <= 1 or len(todo) < PARALLEL_MIN:
         modules = None
         if stamp:
-            from .modules import Modules
+            from .dependencies import Modules
 
             modules = Modules()
         for item in todo:
