@@ -249,11 +249,14 @@ def main(argv: Optional[list[str]] = None) -> None:
 def _end_process(code: object) -> None:
     """Exit now with `code`, once stdout and stderr are written out. The run has already saved
     the cache and stopped its workers. Returns (leaving the exit to Python) when the code is a
-    message to print, when a thread Python would wait for still runs, or when the output cannot
-    be flushed (a closed pipe, which Python reports)."""
+    message to print, when a thread Python would wait for still runs, when a profiler or tracer
+    watches the run (it writes its data at exit), or when the output cannot be flushed (a closed
+    pipe, which Python reports)."""
     import threading
 
     if code is not None and not isinstance(code, int):
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None:  # cProfile, coverage: they write at exit
         return
     if any(not t.daemon and t is not threading.main_thread() for t in threading.enumerate()):
         return

@@ -138,19 +138,28 @@ def test_a_dead_worker_costs_only_the_file_that_kills_it(tmp_path: Path, monkeyp
     assert sorted(result.files) == sorted(expected.files)
 
 
-def test_the_heaviest_files_are_handed_out_first_and_the_light_ones_together(tmp_path: Path) -> None:
-    sizes = {"big.py": 90_000, "mid.py": 30_000, "small.ipynb": 2_000, "empty.py": 0}
-    sizes.update({f"tiny{i}.py": 100 + i for i in range(60)})
+def test_chunks_keep_neighbours_together_and_the_heaviest_go_first(tmp_path: Path) -> None:
+    """Files of one folder share a chunk (a worker reads the project files they import once);
+    a big file goes alone, light neighbours together, and the heaviest chunks are handed out
+    first."""
+    sizes = {"a/big.py": 90_000, "a/mid.py": 30_000, "b/small.ipynb": 2_000, "b/empty.py": 0}
+    sizes.update({f"{'c' if i < 30 else 'd'}/tiny{i:02}.py": 100 + i for i in range(60)})
     for name, size in sizes.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"#" * size)
     todo = [(tmp_path / name, name) for name in sorted(sizes)]
     chunks = runner._chunks(todo, 16)
     order = [shown for chunk in chunks for _, shown in chunk]
     assert sorted(order) == sorted(sizes)  # each file once
-    assert order[:3] == ["small.ipynb", "big.py", "mid.py"]  # notebooks first, then by size
-    assert order[-1] == "empty.py"
-    assert [shown for _, shown in chunks[0]][-1] == "big.py" and chunks[1] == [(tmp_path / "mid.py", "mid.py")]
+    assert [shown for _, shown in chunks[0]] == ["a/big.py"] and [s for _, s in chunks[1]] == ["a/mid.py"]
+    weights = [sum(sizes[shown] for _, shown in chunk) for chunk in chunks]
+    assert weights == sorted(weights, reverse=True)
     assert len(chunks) <= 20 and max(len(c) for c in chunks) > 1  # light files share a chunk
+    for chunk in chunks:  # a chunk is a run of neighbours in path order
+        names = [shown for _, shown in chunk]
+        assert names == sorted(names) and "/".join(names) in "/".join(sorted(sizes))
+    tiny = [i for i, chunk in enumerate(chunks) if any(s.startswith("c/") for _, s in chunk)]
+    assert len(tiny) == 1  # the 30 light files of c/ are one chunk's
 
 
 def test_the_parent_of_a_pool_never_imports_the_analyzer(tmp_path: Path) -> None:
