@@ -35,6 +35,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 TREES = ("torch", "torch/nn", "dense", "corpus", "1 file (no RNN)", "1 file (RNN)")
+ONE_FILE_RUNS = 21  # rounds at least, for the one-file trees
 # where each peer runs (a tool not named here runs on every tree): the rest would take minutes
 # a run, or, for `python -c pass`, has nothing to read
 RUNS_ON = {
@@ -165,7 +166,7 @@ def main() -> None:
     if args.torchfix and args.torchfix_runs > 0:
         tools["torchfix"] = [args.torchfix]
     tools["python -c pass"] = [sys.executable, "-c", "pass"]
-    print(f"{os.cpu_count()} cores, load average {load()} at the start; {args.runs} rounds, medians"
+    print(f"{os.cpu_count()} cores, load average {load()} at the start; {args.runs} rounds ({ONE_FILE_RUNS} for one file), medians"
           f" (TorchFix: {min(args.torchfix_runs, args.runs)})")
     for tool in ("rnnlint warm", "ruff", "pyrefly", "torchfix"):
         if tool in tools:
@@ -179,7 +180,9 @@ def main() -> None:
         cwd = work / f"tree{index}"
         cwd.mkdir()
         timed([*rnnlint, str(target)], cwd)  # fill the cache for the warm runs
-        for tool, figures in measure_side_by_side(here, target, cwd, args.runs, args.torchfix_runs).items():
+        # a one-file run lasts a few tens of ms, where one slow spell moves a median of 3
+        rounds = args.runs if target.is_dir() else max(args.runs, ONE_FILE_RUNS)
+        for tool, figures in measure_side_by_side(here, target, cwd, rounds, args.torchfix_runs).items():
             rows[tree_name, tool] = figures
     print(f"\n{'tree':<18}{'tool':<16}{'wall s':>9}{'peak MiB':>10}")
     for (tree_name, tool), (wall, peak) in rows.items():
