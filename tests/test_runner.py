@@ -113,3 +113,20 @@ def test_a_notebook_of_a_few_mb_of_outputs_is_linted(tmp_path: Path) -> None:
     assert (tmp_path / "plots.ipynb").stat().st_size > MAX_FILE_BYTES
     result = runner.run([str(tmp_path)], Config(root=tmp_path), use_cache=False)
     assert [(d.cell, d.row, d.code) for d in result.diagnostics] == [(1, 4, "RNN001")]
+
+
+def test_a_second_run_in_one_process_sees_the_files_as_they_are_now(tmp_path: Path) -> None:
+    """A long-lived process (the language server, a program embedding rnnlint) lints a tree
+    that changes between runs: what an earlier run learned of an imported file (whether it
+    builds an RNN, where an import resolves) is not kept."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text("import torch\nfrom model import Encoder\n\nenc = Encoder()\n"
+                                       "out, h = enc.rnn(torch.randn(5, 3, 99))\n")
+    (tmp_path / "model.py").write_text("class Encoder:\n    def __init__(self):\n        self.rnn = None\n")
+    config = Config(root=tmp_path)
+    assert runner.run([str(tmp_path / "train.py")], config, use_cache=False).diagnostics == []
+    (tmp_path / "model.py").write_text("import torch.nn as nn\n\n\nclass Encoder(nn.Module):\n"
+                                       "    def __init__(self):\n        super().__init__()\n"
+                                       "        self.rnn = nn.LSTM(10, 20)\n")
+    found = runner.run([str(tmp_path / "train.py")], config, use_cache=False).diagnostics
+    assert [(d.code, d.row) for d in found] == [("RNN001", 5)]

@@ -499,3 +499,10 @@ def _top_level_names(path: str) -> frozenset[str]:
     except OSError:
         return frozenset()
     return frozenset((m.group(1) or m.group(2)).decode("ascii", "replace") for m in _TOP_LEVEL.finditer(data))
+
+
+def forget() -> None:
+    """Drop what was learned of files on disk (which build an RNN, where an import resolves,
+    a file's top-level names): a long-lived process lints a tree that changes."""
+    for memo in (_file_mentions_rnn, import_roots, _resolve, _top_level_names):
+        memo.cache_clear()

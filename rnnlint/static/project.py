@@ -92,3 +92,9 @@ class SiblingLoader:
         info = ModuleInfo(display, *parsed)
         self.seen[key] = info
         return info
+
+
+def forget() -> None:
+    """Drop the parsed project files: a long-lived process lints a tree that changes (an edit
+    may keep a file's mtime)."""
+    _parse.cache_clear()

@@ -44,6 +44,7 @@ class RunResult:
 def run(paths: Sequence[str], config: Config, jobs: Optional[int] = None, use_cache: bool = True,
         progress: bool = False) -> RunResult:
     found = discover(paths, config)
+    _forget_files()
     result = RunResult(errors=found.errors)
     cache = None
     if use_cache:
@@ -90,6 +91,7 @@ def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config
     from .engine import lint_bytes, lint_guarded
     from .prefilter import may_matter
 
+    _forget_files()
     shown = filename if filename is not None else "-"
     real = Path(filename) if filename is not None else None
     if isinstance(data, str) and not shown.endswith(".ipynb"):
@@ -103,6 +105,16 @@ def lint_buffer(data: Union[bytes, str], filename: Optional[str], config: Config
     result.diagnostics = sorted({d for d in linted.diagnostics if config.enabled(d.code, Path(d.path))},
                                 key=Diagnostic.sort_key)
     return result
+
+
+def _forget_files() -> None:
+    """A run starts from the files as they are now: in a long-lived process (the language
+    server, a program embedding rnnlint), what an earlier run read of the tree may be stale.
+    A module never imported holds nothing to forget (and a warm run imports none)."""
+    for name in ("prefilter", "project"):
+        module = sys.modules.get(f"{__package__}.{name}")
+        if module is not None:
+            module.forget()
 
 
 def lint_paths(paths: Sequence[os.PathLike[str] | str], config: Optional[Config] = None) -> list[Diagnostic]:
