@@ -7,13 +7,14 @@ test suite runs both, so the docs cannot drift from behaviour.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+from .records import record
 
 DOCS_URL = "https://github.com/rnnlint/rnnlint/blob/main/docs/rules/{code}.md"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     code: str
     name: str
