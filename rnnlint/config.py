@@ -38,6 +38,8 @@ class ConfigError(Exception):
 
 @record(frozen=True)
 class Config:
+    """The settings of a run: from the nearest pyproject.toml (or --config), then the command line."""
+
     select: tuple[str, ...] = ("RNN",)
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()

@@ -33,6 +33,8 @@ def record(cls: Optional[T] = None, /, *, frozen: bool = False) -> Any:
 def _build(cls: T, frozen: bool) -> T:
     own = dict(cls.__dict__)  # what the class body defines: dataclass never replaces those
     documented = bool(own.get("__doc__"))
+    if not documented:  # dataclass would write the doc from object's signature, read by tokenizing it
+        cls.__doc__ = cls.__name__
     cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False)  # type: ignore[assignment]
     fields = dataclasses.fields(cls)
     names: dict[str, object] = {"__dataclass_builtins_object__": object, "_FACTORY": _FACTORY}

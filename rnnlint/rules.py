@@ -16,6 +16,8 @@ DOCS_URL = "https://github.com/rnnlint/rnnlint/blob/main/docs/rules/{code}.md"
 
 @record(frozen=True)
 class Rule:
+    """One rule: its code, message parts, and the programs that prove it."""
+
     code: str
     name: str
     severity: str  # "error" (torch raises) or "warning" (torch runs, the result is wrong)

@@ -20,6 +20,8 @@ FORMATS: dict[str, str] = {"text": "text", "json": "json", "sarif": "sarif", "gi
 
 @record(frozen=True)
 class Options:
+    """How a report is printed."""
+
     color: bool = False  # ANSI colours (text only; the CLI turns them on for a terminal)
     statistics: bool = False  # counts per code instead of each finding (text only)
     quiet: bool = False  # no summary line (text only)

@@ -28,6 +28,8 @@ SKIPPED_DIRS = frozenset({
 
 @record
 class Discovery:
+    """The files a run lints, and the paths given that could not be read."""
+
     files: list[tuple[Path, str]] = field(default_factory=list)  # (path to read, path to show)
     errors: list[str] = field(default_factory=list)
 

@@ -26,6 +26,8 @@ class Stop:
 
 @record
 class FileResult:
+    """What the analysis of one file found."""
+
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error: Optional[str] = None  # an internal error (a bug in rnnlint), reported with exit code 2

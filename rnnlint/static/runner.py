@@ -36,6 +36,8 @@ PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this ma
 
 @record
 class RunResult:
+    """What a run found, over all its files."""
+
     diagnostics: list[Diagnostic] = field(default_factory=list)  # sorted
     files: list[str] = field(default_factory=list)  # the files linted, as shown
     errors: list[str] = field(default_factory=list)  # bad paths and internal errors: exit code 2
