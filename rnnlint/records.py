@@ -46,7 +46,7 @@ def _build(cls: T, frozen: bool) -> T:
     if frozen and not explicit_hash:
         source.append(_hash_source(hashed))
     made: dict[str, Callable[..., Any]] = {}
-    exec("\n".join(source), names, made)  # noqa: S102 - rnnlint's own method text, as dataclass does
+    exec("\n".join(source), names, made)  # rnnlint's own method text, as dataclass does
     made["__init__"].__annotations__ = {**{f.name: f.type for f in fields if f.init}, "return": None}
     made["__repr__"] = _repr([f.name for f in fields if f.repr])
     if frozen:
