@@ -21,12 +21,12 @@ config file's folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Optional
 
 from . import rules
+from .records import record
 from .report import FORMATS
 
 PYPROJECT = "pyproject.toml"
@@ -36,8 +36,10 @@ class ConfigError(Exception):
     """A configuration the user must fix; the CLI prints it and exits with code 2."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
+    """The settings of a run: from the nearest pyproject.toml (or --config), then the command line."""
+
     select: tuple[str, ...] = ("RNN",)
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()

@@ -12,8 +12,10 @@ produces one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Optional, Sequence, Union
+
+from .records import record
 
 RECURRENT_KINDS = ("RNN", "LSTM", "GRU")
 CELL_KINDS = ("RNNCell", "LSTMCell", "GRUCell")
@@ -37,7 +39,7 @@ Term = tuple[str, int, int]
 Form = tuple[int, tuple[Term, ...]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dim:
     """One dimension: a known int, a symbolic size, or unknown (both None).
 
@@ -248,7 +250,7 @@ def as_dim(d: DimLike) -> Dim:
     return d if isinstance(d, Dim) else Dim(int(d))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shape:
     """A tensor shape. With `rank_known=False`, `dims` are the trailing dimensions of a tensor
     whose leading dimensions (and so its rank) are unknown."""
@@ -293,7 +295,7 @@ class Shape:
 # --------------------------------------------------------------------------- the module
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RNNSpec:
     """The configuration of an RNN module or cell: all that its contract depends on.
 
@@ -370,7 +372,7 @@ def _join(*notes: Optional[str]) -> Optional[str]:
 # --------------------------------------------------------------------------- arguments of a call
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StatePair:
     """A tuple or list given as the hidden state; an element is a Shape, or None when it is
     not a tensor or not known."""
@@ -390,7 +392,7 @@ UNKNOWN_HIDDEN = _UnknownHidden()
 Hidden = Union[None, Shape, StatePair, _UnknownHidden]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Violation:
     """One broken rule of the contract, with the facts a message is rendered from."""
 

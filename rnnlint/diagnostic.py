@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Optional
 
 from . import rules
+from .records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fact:
     """One fact a finding rests on (`--explain`): a `value` ("input_size=32", "input shape
     (8, 20, 48)", "self.lstm is nn.LSTM(32, 64)") and where it came from: `origin` as text,
@@ -46,7 +47,7 @@ class Fact:
                 "cell": self.cell}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Diagnostic:
     """A finding at a 1-based (row, column) range of a file.
 

@@ -7,14 +7,17 @@ test suite runs both, so the docs cannot drift from behaviour.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+from .records import record
 
 DOCS_URL = "https://github.com/rnnlint/rnnlint/blob/main/docs/rules/{code}.md"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
+    """One rule: its code, message parts, and the programs that prove it."""
+
     code: str
     name: str
     severity: str  # "error" (torch raises) or "warning" (torch runs, the result is wrong)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence, TextIO
+
+from ..records import record
 
 if TYPE_CHECKING:
     from ..diagnostic import Diagnostic
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
 FORMATS: dict[str, str] = {"text": "text", "json": "json", "sarif": "sarif", "github": "github"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Options:
+    """How a report is printed."""
+
     color: bool = False  # ANSI colours (text only; the CLI turns them on for a terminal)
     statistics: bool = False  # counts per code instead of each finding (text only)
     quiet: bool = False  # no summary line (text only)

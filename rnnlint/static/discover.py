@@ -8,11 +8,12 @@ ruff does, unless `force-exclude` is on (pre-commit passes every staged file by 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Iterable
 
 from ..config import Config
+from ..records import record
 
 SOURCE_SUFFIXES = (".py", ".ipynb")  # Python files and Jupyter notebooks
 
@@ -25,8 +26,10 @@ SKIPPED_DIRS = frozenset({
 })
 
 
-@dataclass
+@record
 class Discovery:
+    """The files a run lints, and the paths given that could not be read."""
+
     files: list[tuple[Path, str]] = field(default_factory=list)  # (path to read, path to show)
     errors: list[str] = field(default_factory=list)
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import AbstractSet, Optional
+
+from ..records import record
 
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
@@ -159,7 +160,7 @@ def may_matter(data: bytes, path: Optional[Path]) -> bool:
     return any(_file_mentions_rnn(str(p)) for p in imported_files(data, path.parent))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Relevance:
     """Which top-level definitions (by their order among the module's top-level defs) and
     statements matter."""

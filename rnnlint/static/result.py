@@ -4,13 +4,14 @@ RNN000 finding a file that cannot be read, decoded or parsed gets."""
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Optional
 
 from ..diagnostic import Diagnostic
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Stop:
     """Where and why the analysis of a file stopped before its end (its findings are kept)."""
 
@@ -23,8 +24,10 @@ class Stop:
         return f"{path}: the analysis stopped early at {at} ({self.reason}); findings past it may be missing"
 
 
-@dataclass
+@record
 class FileResult:
+    """What the analysis of one file found."""
+
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error: Optional[str] = None  # an internal error (a bug in rnnlint), reported with exit code 2

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generator, Iterator, Optional, Sequence, Union
 
 from ..config import Config
 from ..diagnostic import Diagnostic
+from ..records import record
 from .discover import discover, force_excluded
 from .parsing import read_source
 from .result import FileResult, unreadable
@@ -33,8 +34,10 @@ PARALLEL_MIN = 64  # fewer files than this are linted in-process: a pool costs m
 PROGRESS_MIN = 500  # show progress on a terminal for runs with at least this many files
 
 
-@dataclass
+@record
 class RunResult:
+    """What a run found, over all its files."""
+
     diagnostics: list[Diagnostic] = field(default_factory=list)  # sorted
     files: list[str] = field(default_factory=list)  # the files linted, as shown
     errors: list[str] = field(default_factory=list)  # bad paths and internal errors: exit code 2

@@ -5,12 +5,13 @@ Anything the analysis cannot evaluate is TOP (unknown); unknown values never pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, Callable, Optional, Union
 
 import libcst as cst
 
 from ..contract import Dim, RNNSpec, Shape, UNKNOWN
+from ..records import record
 
 
 class Lazy:
@@ -81,7 +82,7 @@ class Value:
     """Base of all abstract values."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Top(Value):
     def __repr__(self) -> str:
         return "TOP"
@@ -90,21 +91,21 @@ class Top(Value):
 TOP = Top()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IntV(Value):
     """An int: known, symbolic or unknown, with where it came from (in the Dim)."""
 
     dim: Dim
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Const(Value):
     """A literal that is not an int: str, float, bool, None, bytes."""
 
     value: object
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RNNRef:
     """The RNN a tensor came out of: its spec, how to name it, where it was built."""
 
@@ -113,7 +114,7 @@ class RNNRef:
     line: object = field(compare=False)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TensorV(Value):
     """A tensor with a (possibly partial) shape.
 
@@ -142,7 +143,7 @@ class TensorV(Value):
         return TensorV(self.shape, self.origin, dtype=self.dtype)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SeqV(Value):
     """A tuple or list literal (or a value known to be one)."""
 
@@ -151,20 +152,20 @@ class SeqV(Value):
     fields: tuple[str, ...] = ()  # a named tuple's field names (`x.max(1).values`)
 
 
-@dataclass
+@record
 class DictV(Value):
     items: dict[Any, Value]
     partial: bool = False  # some keys were not known: `items` does not hold every value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RefV(Value):
     """A reference to an importable name, by qualified name (`torch.nn.LSTM`)."""
 
     qualname: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RNNModuleV(Value):
     """A constructed nn.RNN/LSTM/GRU or cell. `alts`: the specs of the other kinds it may be,
     when its class was chosen at run time (`getattr(nn, args.cell)`); empty for one kind."""
@@ -178,7 +179,7 @@ class RNNModuleV(Value):
         return RNNRef(self.spec, self.label, self.line)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OneOfV(Value):
     """One of a few known values, which one is chosen at run time: the strings of an argparse
     `choices`, the classes a registry or a conditional picks from (RefV)."""
@@ -207,7 +208,7 @@ def one_of(options: tuple[Value, ...]) -> Value:
     return unique[0] if len(unique) == 1 else OneOfV(unique)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StatesV(Value):
     """The final state of an RNN that may be an LSTM or another kind: a tuple (h_n, c_n) for
     the LSTM, the tensor h_n for the others. `isinstance(h, tuple)` tells them apart."""
@@ -216,7 +217,7 @@ class StatesV(Value):
     tensor: "TensorV"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LayerV(Value):
     """A constructed torch layer other than an RNN, with the sizes its transfer needs."""
 
@@ -229,7 +230,7 @@ class LayerV(Value):
         return dict(self.params).get(name, TOP)
 
 
-@dataclass
+@record
 class ClassV(Value):
     node: cst.ClassDef
     env: "Env"
@@ -243,7 +244,7 @@ class ClassV(Value):
         return self.node.name.value
 
 
-@dataclass
+@record
 class InstanceV(Value):
     cls: ClassV
     attrs: dict[str, Value]
@@ -252,7 +253,7 @@ class InstanceV(Value):
     line: object = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FunctionV(Value):
     node: cst.FunctionDef
     env: "Env" = field(compare=False)
@@ -265,7 +266,7 @@ class FunctionV(Value):
         return self.node.name.value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BoundV(Value):
     """A function bound to a receiver: a user method, or a builtin method name on a value."""
 
@@ -273,27 +274,27 @@ class BoundV(Value):
     func: Union[FunctionV, str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SuperV(Value):
     instance: Value
     after: ClassV  # look up attributes in the bases after this class
 
 
-@dataclass
+@record
 class NamespaceV(Value):
     """An object with attributes: argparse's Namespace, a simple config object."""
 
     attrs: dict[str, Value]
 
 
-@dataclass
+@record
 class ParserV(Value):
     """An argparse.ArgumentParser collecting `add_argument` defaults."""
 
     attrs: dict[str, Value]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LoaderV(Value):
     """A DataLoader or dataset whose iteration yields `element`. A dataset may know its
     `length` (samples); a loader whose last batch is shorter knows that batch: `last`."""

@@ -4,12 +4,12 @@ the helpers that read sizes, tensors and axes out of a call's arguments."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional, Protocol
 
 import libcst as cst
 
 from ...contract import Dim, Shape
+from ...records import record
 from ..values import TOP, IntV, LayerV, Lazy, SeqV, TensorV, Value
 
 
@@ -31,7 +31,7 @@ class Context(Protocol):
     def check_state_view(self, node: cst.Call, t: TensorV, dims: list[Dim]) -> None: ...
 
 
-@dataclass
+@record
 class CallArgs:
     """An evaluated call: values with their nodes, the receiver for methods."""
 
