@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import AbstractSet, Optional
+from typing import AbstractSet, Any, Optional
 
 RNN_WORDS: tuple[bytes, ...] = (b"RNN", b"LSTM", b"GRU", b"pack_padded_sequence", b"pack_sequence")
 _NAMES = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "pack_padded_sequence",
@@ -217,6 +217,8 @@ def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = fr
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
+# stands for the words of a statement that names an RNN or calls getattr: it may use any name
+_ANY_NAME: frozenset[str] = frozenset({""})
 
 
 class _Uses:
@@ -233,13 +235,16 @@ class _Uses:
         self.changes: dict[int, set[str]] = {}
         self.modules = {(a.asname or a.name).split(".")[0] for s in body if isinstance(s, ast.Import) for a in s.names}
 
-    def may_name(self, i: int, names: set[str]) -> bool:
-        if i not in self.words:
+    def may_name(self, i: int, names: AbstractSet[str]) -> bool:
+        words = self.words.get(i)
+        if words is None:
             stmt = self.body[i]
             text = "\n".join(self.lines[_first_line(stmt) - 1:stmt.end_lineno or stmt.lineno])
-            self.words[i] = frozenset(_WORD.findall(text))
-        return not self.words[i].isdisjoint(names) or not self.words[i].isdisjoint(_NAMES) or \
-            "getattr" in self.words[i]  # `getattr(nn, name)(...)`
+            words = frozenset(_WORD.findall(text))
+            if not words.isdisjoint(_NAMES) or "getattr" in words:  # `getattr(nn, name)(...)`
+                words = _ANY_NAME
+            self.words[i] = words
+        return words is _ANY_NAME or not words.isdisjoint(names)
 
     def of(self, i: int) -> tuple[set[str], set[str]]:
         if i not in self.walked:
@@ -258,7 +263,7 @@ class _Uses:
         through a def of the module it calls (`grow()` whose body does `sizes.append(10)`)."""
         if self.may_name(i, names) and not self.binds(i).isdisjoint(names):
             return True
-        if not defs or not self.may_name(i, set(defs)):
+        if not defs or not self.may_name(i, defs.keys()):
             return False
         return any(not self.effects(defs[name]).isdisjoint(names) for name in self.of(i)[0] if name in defs)
 
@@ -347,7 +352,23 @@ def _aliases(tree: ast.Module) -> set[str]:
     return found
 
 
-_LEAVES = (ast.Constant, ast.expr_context)  # nothing named below them
+# Fields that never hold a node that names something: strings, numbers, load/store markers,
+# operators. A walk reads only the others, found once per node type (`_fields_of`).
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "asname", "module", "level", "kind",
+                           "conversion", "type_comment", "is_async", "simple", "rest", "kwd_attrs", "tag"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold nodes; none for a constant (nothing named below
+    it), for `global`/`nonlocal` (names as strings) and for what is not a node (a value of
+    `match None:`, a dict's missing key)."""
+    if not issubclass(kind, ast.AST) or issubclass(kind, (ast.Constant, ast.Global, ast.Nonlocal)):
+        fields: tuple[str, ...] = ()
+    else:
+        fields = tuple(f for f in kind._fields if f not in _NOT_CHILDREN)
+    _CHILD_FIELDS[kind] = fields
+    return fields
 
 
 def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
@@ -355,51 +376,60 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
     ast.walk visits every leaf through generators, and this runs on whole classes."""
     active: set[str] = set()
     names: set[str] = set()
-    stack = [node]
+    stack: list[Any] = [node]
+    children = _CHILD_FIELDS
     while stack:
         sub = stack.pop()
         kind = type(sub)
         if kind is ast.Name:
-            names.add(sub.id)  # type: ignore[attr-defined]
+            names.add(sub.id)
             continue
         if kind is ast.Attribute:
-            names.add(sub.attr)  # type: ignore[attr-defined]
-        elif kind is ast.Call:
-            active.update(_callee_names(sub.func))  # type: ignore[attr-defined]
+            names.add(sub.attr)
+            stack.append(sub.value)
+            continue
+        if kind is ast.Call:
+            active.update(_callee_names(sub.func))
         elif kind is ast.ClassDef:
-            active.update(_last_name(b) for b in sub.bases)  # type: ignore[attr-defined]
+            active.update(_last_name(b) for b in sub.bases)
         elif kind is ast.Dict or kind is ast.IfExp:
             # an RNN class as a registry's value or a conditional's arm is one a call may build
             # (a list of classes is most often a table of layer types, which builds nothing)
-            for part in _callee_names(sub) & _NAMES:
-                active.add(part)
+            active.update(_callee_names(sub) & _NAMES)
         elif kind is ast.alias:
-            if sub.asname:  # type: ignore[attr-defined]
-                active.add(sub.name.split(".")[-1])  # type: ignore[attr-defined]  # `import LSTM as L`: L is called
+            if sub.asname:  # `import LSTM as L`: L is called
+                active.add(sub.name.split(".")[-1])
             continue
-        for name in sub._fields:
-            value = getattr(sub, name, None)
+        fields = children.get(kind)
+        for name in _fields_of(kind) if fields is None else fields:
+            value = getattr(sub, name)
             if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.extend(value)
+            elif value is not None:
                 stack.append(value)
     return active, names
 
 
 def _nodes(node: ast.AST) -> list[ast.AST]:
     """The nodes under `node`, itself included, as `ast.walk` gives them but for the leaves
-    that name nothing (constants, load/store markers), in any order: a walk by hand, without
-    `ast.walk`'s generators."""
+    that name nothing (constants, load/store markers, operators), in any order: a walk by
+    hand, without `ast.walk`'s generators."""
     found: list[ast.AST] = []
-    stack = [node]
+    stack: list[Any] = [node]
+    children = _CHILD_FIELDS
     while stack:
         sub = stack.pop()
-        found.append(sub)
-        for name in sub._fields:
-            value = getattr(sub, name, None)
+        kind = type(sub)
+        fields = children.get(kind)
+        if fields is None:
+            fields = _fields_of(kind)
+        if kind is not ast.Constant and isinstance(sub, ast.AST):
+            found.append(sub)
+        for name in fields:
+            value = getattr(sub, name)
             if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.extend(value)
+            elif value is not None:
                 stack.append(value)
     return found
 
