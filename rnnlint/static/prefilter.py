@@ -125,25 +125,67 @@ def _is_root(directory: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _resolve(spec: str, directory: str) -> Optional[Path]:
-    return next((Path(c) for c in import_candidates(spec, directory) if os.path.isfile(c)), None)
+    """The module file `spec` names from `directory`: the first of `import_candidates` that
+    is a file, skipping the roots whose folder lists no entry of the import's first name
+    (most imports are of installed packages, looked for in every root)."""
+    where = _import_places(spec, directory)
+    if where is None:
+        return None
+    roots, parts = where
+    rel = os.path.join(*parts)
+    for root in roots:
+        if _may_hold(root, parts[0]):
+            for candidate in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
+    return None
 
 
 def import_candidates(spec: str, directory: str) -> tuple[str, ...]:
     """The files that would satisfy the import `spec` from a module in `directory`, in the
     order they are tried; the first that exists is the module."""
+    where = _import_places(spec, directory)
+    if where is None:
+        return ()
+    roots, parts = where
+    rel = os.path.join(*parts)
+    return tuple(c for root in roots for c in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")))
+
+
+def _import_places(spec: str, directory: str) -> Optional[tuple[tuple[str, ...], list[str]]]:
+    """The folders an import `spec` is looked for in, and its dotted parts; None for an import
+    that is never the tree's own."""
     dots = len(spec) - len(spec.lstrip("."))
     parts = [p for p in spec.lstrip(".").split(".") if p]
     if not parts or parts[0] in _NOT_LOCAL:
-        return ()
+        return None
     if dots:
         base = directory
         for _ in range(dots - 1):
             base = os.path.dirname(base)
-        roots: tuple[str, ...] = (base,)
-    else:
-        roots = import_roots(directory)
-    rel = os.path.join(*parts)
-    return tuple(c for root in roots for c in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")))
+        return (base,), parts
+    return import_roots(directory), parts
+
+
+def _may_hold(folder: str, name: str) -> bool:
+    """Whether `folder` may hold `name` or `name.py`: false only when its listing lacks both
+    (compared case-folded, as a case-insensitive file system would find them)."""
+    listed = _listing(folder)
+    name = name.casefold()
+    return listed is None or not name.isascii() or name in listed or name + ".py" in listed
+
+
+@lru_cache(maxsize=4096)
+def _listing(folder: str) -> Optional[frozenset[str]]:
+    """The names in a folder, case-folded; empty for a missing folder, None when it cannot be
+    listed (then every name is looked for)."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name.casefold() for e in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return frozenset()
+    except OSError:
+        return None
 
 
 _NOT_LOCAL = frozenset({"torch", "numpy", "typing", "os", "sys", "collections", "functools", "itertools",
