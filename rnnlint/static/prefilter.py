@@ -431,7 +431,13 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
             stack.append(sub.value)
             continue
         if kind is ast.Call:
-            active.update(_callee_names(sub.func))
+            func = sub.func
+            if type(func) is ast.Attribute:  # `nn.LSTM(...)`, `self.rnn(...)`: most calls
+                active.add(func.attr)
+            elif type(func) is ast.Name:
+                active.add(func.id)
+            else:
+                active.update(_callee_names(func))
         elif kind is ast.ClassDef:
             active.update(_last_name(b) for b in sub.bases)
         elif kind is ast.Dict or kind is ast.IfExp:
