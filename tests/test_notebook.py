@@ -249,7 +249,8 @@ def test_a_lone_surrogate_in_a_cell_costs_only_its_notebook(tmp_path: Path, monk
 _ROWS = ["x = 1", "y = (", "1)", ")", "if x:", "    pass", "  z = 2", "else:", "@dec", "def f():", "    return 1",
          "s = '''", "'''", "a = 1 \\", "\\", "", "   ", "# note \\", "# why?", "%matplotlib inline",
          "!pip install x", "obj?", "files = !ls", "%%time", "%%bash", "    x = [", "]", "\tx = 2", "print 1",
-         "x = 1;", "class A:", "async def g():", "    await h()", ", 2", "t = f'{x}'", "u = 'a\\", "b'"]
+         "x = 1;", "class A:", "async def g():", "    await h()", ", 2", "t = f'{x}'", "u = 'a\\", "b'",
+         "obj?  # help", "\x0c%time x", "y =\t!ls"]
 
 
 def _alone(lines: list[str]) -> tuple[tuple[str, ...], object]:
@@ -275,6 +276,10 @@ def _check_cells_read_alone(cells: list[list[str]]) -> None:
 
     texts = ["\n".join(lines) for lines in cells]
     book = from_data(json.loads(notebook(*texts)))
+    # the prefilter's text comes before, and without, the parse of the cells that hold no IPython
+    unparsed = book.program(blank_errors=False)
+    assert "_parsed" not in vars(book)
+    assert unparsed == "".join("\n".join(cell.python) + "\n" for cell in book.cells)
     cells = [text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") for text in texts]  # as read
     got = [(cell.python, cell.error and (cell.error.msg, cell.error.lineno, cell.error.offset)) for cell in book.cells]
     assert got == [_alone(lines) for lines in cells]

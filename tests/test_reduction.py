@@ -87,3 +87,27 @@ def test_a_registry_and_unused_code_are_left_out() -> None:
         assert kept in left, kept
     codes = [(d.row, d.code) for d in engine.lint_source(REGISTRY, "registry.py")]
     assert codes == [(27, "RNN001"), (29, "RNN007")]  # features 9, not 8; out[:, -1] of a time-first output
+
+
+def test_an_import_resolves_to_the_first_candidate_that_is_a_file(tmp_path: Path) -> None:
+    """The lookup skips the folders whose listing lacks the import's first name, and finds
+    what trying every candidate in turn finds: packages, modules, relative imports, a folder
+    named like a module, a linked module, names that are nowhere."""
+    (tmp_path / "setup.py").write_text("")
+    project = tmp_path / "src" / "app"
+    (project / "models").mkdir(parents=True)
+    (project / "models" / "__init__.py").write_text("")
+    (project / "models" / "rnn.py").write_text("")
+    (project / "util.py").write_text("")
+    (tmp_path / "src" / "shared.py").write_text("")
+    (tmp_path / "src" / "data").mkdir()  # a folder, without __init__.py
+    (tmp_path / "src" / "linked.py").symlink_to(project / "util.py")
+    specs = ["models", "models.rnn", "models.gru", "util", "shared", "data", "linked", "numpy", "os.path",
+             ".util", "..shared", ".models.rnn", "...setup", "app.util", "src.shared", "nowhere", "Util", "."]
+    for directory in (project, project / "models", tmp_path / "src" / "data", tmp_path / "missing"):
+        for spec in specs:
+            candidates = prefilter.import_candidates(spec, str(directory))
+            tried = next((Path(c) for c in candidates if Path(c).is_file()), None)
+            assert prefilter._resolve(spec, str(directory)) == tried, (spec, directory)
+    assert prefilter._resolve("models.rnn", str(project)) == project / "models" / "rnn.py"
+    assert prefilter._resolve("linked", str(project)) == tmp_path / "src" / "linked.py"

@@ -15,6 +15,7 @@ import re
 import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field as dataclass_field, replace
+from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Union
@@ -49,9 +50,34 @@ class Cell:
 @dataclass(frozen=True)
 class Notebook:
     raw: dict[str, Any]
-    cells: tuple[Cell, ...]  # the code cells
-    # the stdlib tree of `program()`, when every cell parses (the parse that checked them)
-    tree: Optional[ast.Module] = dataclass_field(default=None, compare=False, repr=False)
+    # the code cells as written: number, source, rows ("\n" line ends); `cells` is read from them
+    written: tuple[tuple[int, str, tuple[str, ...]], ...] = dataclass_field(repr=False)
+
+    @cached_property
+    def _ipython(self) -> dict[int, tuple[list[str], Optional[SyntaxError]]]:
+        """The cells (by index) that may hold IPython syntax, each read alone: the others are
+        their own Python rows whether they parse or not, so the program's text is known
+        without parsing them."""
+        return {i: _one_cell(list(lines)) for i, (_, source, lines) in enumerate(self.written)
+                if _MAYBE_IPYTHON.search(source)}
+
+    @cached_property
+    def _parsed(self) -> tuple[tuple[Cell, ...], Optional[ast.Module]]:
+        parsed, tree = _as_python([list(lines) for _, _, lines in self.written], self._ipython)
+        cells = tuple(Cell(number, source, tuple(python), error)
+                      for (number, source, _), (python, error) in zip(self.written, parsed))
+        return cells, tree
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        """The code cells. Parsed on first use: a notebook the prefilter turns away (from
+        `program(blank_errors=False)`) is never parsed but for its IPython cells."""
+        return self._parsed[0]
+
+    @property
+    def tree(self) -> Optional[ast.Module]:
+        """The stdlib tree of `program()`, when every cell parses (the parse that checked them)."""
+        return self._parsed[1]
 
     @property
     def is_python(self) -> bool:
@@ -65,8 +91,11 @@ class Notebook:
     def program(self, blank_errors: bool = True) -> str:
         """The code cells joined. A cell that does not parse is blank (the others still count)
         unless `blank_errors` is off."""
+        if not blank_errors:
+            return "".join("\n".join(self._ipython[i][0] if i in self._ipython else lines) + "\n"
+                           for i, (_, _, lines) in enumerate(self.written))
         return "".join(
-            "\n".join("" if cell.error and blank_errors else line for line in cell.python) + "\n"
+            "\n".join("" if cell.error else line for line in cell.python) + "\n"
             for cell in self.cells
         )
 
@@ -220,7 +249,7 @@ def from_data(raw: Any) -> Notebook:
             raise NotebookError(f"nbformat {version} notebooks are not read; convert it with "
                                 "`jupyter nbconvert --to notebook --nbformat 4`")
         raise NotebookError("not a Jupyter notebook (a JSON object with a `cells` list is expected)")
-    written: list[tuple[int, str, list[str]]] = []  # the code cells: number, source, rows as written
+    written: list[tuple[int, str, tuple[str, ...]]] = []  # the code cells: number, source, rows as written
     for number, entry in enumerate(raw["cells"], start=1):
         if not isinstance(entry, dict):
             raise NotebookError(f"cell {number} is not a JSON object")
@@ -239,27 +268,26 @@ def from_data(raw: Any) -> Notebook:
         lines = source.split("\n")
         if len(lines) > 1 and lines[-1] == "":
             lines.pop()  # the line end of the last line
-        written.append((number, source, lines))
-    parsed, tree = _as_python([lines for _, _, lines in written])
-    cells = tuple(Cell(number, source, tuple(python), error)
-                  for (number, source, _), (python, error) in zip(written, parsed))
-    return Notebook(raw, cells, tree)
+        written.append((number, source, tuple(lines)))
+    return Notebook(raw, tuple(written))
 
 
-# A line that may be IPython syntax (an escape, a help request, `x = !ls`): its cell is read
-# alone first. Only a shortcut: any cell that is not Python is found either way.
-_MAYBE_IPYTHON = re.compile(r"^[ \t]*[!%?/;,]|\?[ \t]*$|=[ \t]*[!%]", re.MULTILINE)
+# A line that may be IPython syntax: an escape or a cell magic at its start, a help request
+# (`?` before the end or a comment), `x = !ls`. A cell with no such line is its own Python rows
+# (`to_python` changes none of them), parsed or not; `\s` is as wide as `str.strip`'s whitespace.
+_MAYBE_IPYTHON = re.compile(r"^\s*[!%?/;,]|\?\s*(?:#|$)|=\s*[!%]", re.MULTILINE)
 
 
-def _as_python(cells: list[list[str]]) -> tuple[list[tuple[list[str], Optional[SyntaxError]]], Optional[ast.Module]]:
+def _as_python(cells: list[list[str]], done: dict[int, tuple[list[str], Optional[SyntaxError]]]
+               ) -> tuple[list[tuple[list[str], Optional[SyntaxError]]], Optional[ast.Module]]:
     """Each cell's rows as Python and its syntax error (`_one_cell`), and the stdlib tree of
     the program they make when it parses (`Notebook.tree`).
 
     One parse of the program stands for most cells' own: a cell that no top-level statement
     of the program crosses into or out of parses alone too, unless its last line (not blank)
     ends in a backslash, which the next cell would continue. Those cells, the ones that may
-    hold IPython syntax, and every cell of a program that does not parse are parsed alone."""
-    done = {i: _one_cell(lines) for i, lines in enumerate(cells) if _MAYBE_IPYTHON.search("\n".join(lines))}
+    hold IPython syntax (`done`, read alone already), and every cell of a program that does
+    not parse are parsed alone."""
     shown = [lines if i not in done else done[i][0] if done[i][1] is None else [""] * len(done[i][0])
              for i, lines in enumerate(cells)]  # the rows `Notebook.program` will have, if the rest parse
     tree = _parse("".join("\n".join(rows) + "\n" for rows in shown))

@@ -14,7 +14,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import AbstractSet, Optional
+from typing import AbstractSet, Any, Optional
 
 from ..records import record
 
@@ -126,25 +126,67 @@ def _is_root(directory: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _resolve(spec: str, directory: str) -> Optional[Path]:
-    return next((Path(c) for c in import_candidates(spec, directory) if os.path.isfile(c)), None)
+    """The module file `spec` names from `directory`: the first of `import_candidates` that
+    is a file, skipping the roots whose folder lists no entry of the import's first name
+    (most imports are of installed packages, looked for in every root)."""
+    where = _import_places(spec, directory)
+    if where is None:
+        return None
+    roots, parts = where
+    rel = os.path.join(*parts)
+    for root in roots:
+        if _may_hold(root, parts[0]):
+            for candidate in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
+    return None
 
 
 def import_candidates(spec: str, directory: str) -> tuple[str, ...]:
     """The files that would satisfy the import `spec` from a module in `directory`, in the
     order they are tried; the first that exists is the module."""
+    where = _import_places(spec, directory)
+    if where is None:
+        return ()
+    roots, parts = where
+    rel = os.path.join(*parts)
+    return tuple(c for root in roots for c in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")))
+
+
+def _import_places(spec: str, directory: str) -> Optional[tuple[tuple[str, ...], list[str]]]:
+    """The folders an import `spec` is looked for in, and its dotted parts; None for an import
+    that is never the tree's own."""
     dots = len(spec) - len(spec.lstrip("."))
     parts = [p for p in spec.lstrip(".").split(".") if p]
     if not parts or parts[0] in _NOT_LOCAL:
-        return ()
+        return None
     if dots:
         base = directory
         for _ in range(dots - 1):
             base = os.path.dirname(base)
-        roots: tuple[str, ...] = (base,)
-    else:
-        roots = import_roots(directory)
-    rel = os.path.join(*parts)
-    return tuple(c for root in roots for c in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")))
+        return (base,), parts
+    return import_roots(directory), parts
+
+
+def _may_hold(folder: str, name: str) -> bool:
+    """Whether `folder` may hold `name` or `name.py`: false only when its listing lacks both
+    (compared case-folded, as a case-insensitive file system would find them)."""
+    listed = _listing(folder)
+    name = name.casefold()
+    return listed is None or not name.isascii() or name in listed or name + ".py" in listed
+
+
+@lru_cache(maxsize=4096)
+def _listing(folder: str) -> Optional[frozenset[str]]:
+    """The names in a folder, case-folded; empty for a missing folder, None when it cannot be
+    listed (then every name is looked for)."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name.casefold() for e in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return frozenset()
+    except OSError:
+        return None
 
 
 _NOT_LOCAL = frozenset({"torch", "numpy", "typing", "os", "sys", "collections", "functools", "itertools",
@@ -218,6 +260,8 @@ def relevance(tree: ast.Module, source: str, imported_names: frozenset[str] = fr
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
+# stands for the words of a statement that names an RNN or calls getattr: it may use any name
+_ANY_NAME: frozenset[str] = frozenset({""})
 
 
 class _Uses:
@@ -234,13 +278,16 @@ class _Uses:
         self.changes: dict[int, set[str]] = {}
         self.modules = {(a.asname or a.name).split(".")[0] for s in body if isinstance(s, ast.Import) for a in s.names}
 
-    def may_name(self, i: int, names: set[str]) -> bool:
-        if i not in self.words:
+    def may_name(self, i: int, names: AbstractSet[str]) -> bool:
+        words = self.words.get(i)
+        if words is None:
             stmt = self.body[i]
             text = "\n".join(self.lines[_first_line(stmt) - 1:stmt.end_lineno or stmt.lineno])
-            self.words[i] = frozenset(_WORD.findall(text))
-        return not self.words[i].isdisjoint(names) or not self.words[i].isdisjoint(_NAMES) or \
-            "getattr" in self.words[i]  # `getattr(nn, name)(...)`
+            words = frozenset(_WORD.findall(text))
+            if not words.isdisjoint(_NAMES) or "getattr" in words:  # `getattr(nn, name)(...)`
+                words = _ANY_NAME
+            self.words[i] = words
+        return words is _ANY_NAME or not words.isdisjoint(names)
 
     def of(self, i: int) -> tuple[set[str], set[str]]:
         if i not in self.walked:
@@ -259,7 +306,7 @@ class _Uses:
         through a def of the module it calls (`grow()` whose body does `sizes.append(10)`)."""
         if self.may_name(i, names) and not self.binds(i).isdisjoint(names):
             return True
-        if not defs or not self.may_name(i, set(defs)):
+        if not defs or not self.may_name(i, defs.keys()):
             return False
         return any(not self.effects(defs[name]).isdisjoint(names) for name in self.of(i)[0] if name in defs)
 
@@ -348,7 +395,23 @@ def _aliases(tree: ast.Module) -> set[str]:
     return found
 
 
-_LEAVES = (ast.Constant, ast.expr_context)  # nothing named below them
+# Fields that never hold a node that names something: strings, numbers, load/store markers,
+# operators. A walk reads only the others, found once per node type (`_fields_of`).
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "asname", "module", "level", "kind",
+                           "conversion", "type_comment", "is_async", "simple", "rest", "kwd_attrs", "tag"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold nodes; none for a constant (nothing named below
+    it), for `global`/`nonlocal` (names as strings) and for what is not a node (a value of
+    `match None:`, a dict's missing key)."""
+    if not issubclass(kind, ast.AST) or issubclass(kind, (ast.Constant, ast.Global, ast.Nonlocal)):
+        fields: tuple[str, ...] = ()
+    else:
+        fields = tuple(f for f in kind._fields if f not in _NOT_CHILDREN)
+    _CHILD_FIELDS[kind] = fields
+    return fields
 
 
 def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
@@ -356,51 +419,66 @@ def _uses_in(node: ast.AST) -> tuple[set[str], set[str]]:
     ast.walk visits every leaf through generators, and this runs on whole classes."""
     active: set[str] = set()
     names: set[str] = set()
-    stack = [node]
+    stack: list[Any] = [node]
+    children = _CHILD_FIELDS
     while stack:
         sub = stack.pop()
         kind = type(sub)
         if kind is ast.Name:
-            names.add(sub.id)  # type: ignore[attr-defined]
+            names.add(sub.id)
             continue
         if kind is ast.Attribute:
-            names.add(sub.attr)  # type: ignore[attr-defined]
-        elif kind is ast.Call:
-            active.update(_callee_names(sub.func))  # type: ignore[attr-defined]
+            names.add(sub.attr)
+            stack.append(sub.value)
+            continue
+        if kind is ast.Call:
+            func = sub.func
+            if type(func) is ast.Attribute:  # `nn.LSTM(...)`, `self.rnn(...)`: most calls
+                active.add(func.attr)
+            elif type(func) is ast.Name:
+                active.add(func.id)
+            else:
+                active.update(_callee_names(func))
         elif kind is ast.ClassDef:
-            active.update(_last_name(b) for b in sub.bases)  # type: ignore[attr-defined]
+            active.update(_last_name(b) for b in sub.bases)
         elif kind is ast.Dict or kind is ast.IfExp:
             # an RNN class as a registry's value or a conditional's arm is one a call may build
             # (a list of classes is most often a table of layer types, which builds nothing)
-            for part in _callee_names(sub) & _NAMES:
-                active.add(part)
+            active.update(_callee_names(sub) & _NAMES)
         elif kind is ast.alias:
-            if sub.asname:  # type: ignore[attr-defined]
-                active.add(sub.name.split(".")[-1])  # type: ignore[attr-defined]  # `import LSTM as L`: L is called
+            if sub.asname:  # `import LSTM as L`: L is called
+                active.add(sub.name.split(".")[-1])
             continue
-        for name in sub._fields:
-            value = getattr(sub, name, None)
+        fields = children.get(kind)
+        for name in _fields_of(kind) if fields is None else fields:
+            value = getattr(sub, name)
             if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.extend(value)
+            elif value is not None:
                 stack.append(value)
     return active, names
 
 
 def _nodes(node: ast.AST) -> list[ast.AST]:
     """The nodes under `node`, itself included, as `ast.walk` gives them but for the leaves
-    that name nothing (constants, load/store markers), in any order: a walk by hand, without
-    `ast.walk`'s generators."""
+    that name nothing (constants, load/store markers, operators), in any order: a walk by
+    hand, without `ast.walk`'s generators."""
     found: list[ast.AST] = []
-    stack = [node]
+    stack: list[Any] = [node]
+    children = _CHILD_FIELDS
     while stack:
         sub = stack.pop()
-        found.append(sub)
-        for name in sub._fields:
-            value = getattr(sub, name, None)
+        kind = type(sub)
+        fields = children.get(kind)
+        if fields is None:
+            fields = _fields_of(kind)
+        if kind is not ast.Constant and isinstance(sub, ast.AST):
+            found.append(sub)
+        for name in fields:
+            value = getattr(sub, name)
             if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.extend(value)
+            elif value is not None:
                 stack.append(value)
     return found
 
