@@ -130,3 +130,9 @@ def test_a_second_run_in_one_process_sees_the_files_as_they_are_now(tmp_path: Pa
                                        "        self.rnn = nn.LSTM(10, 20)\n")
     found = runner.run([str(tmp_path / "train.py")], config, use_cache=False).diagnostics
     assert [(d.code, d.row) for d in found] == [("RNN001", 5)]
+    # a module created after a run had looked for it (and listed its folder)
+    (tmp_path / "train.py").write_text((tmp_path / "train.py").read_text().replace("from model", "from layers"))
+    assert runner.run([str(tmp_path / "train.py")], config, use_cache=False).diagnostics == []
+    (tmp_path / "layers.py").write_text((tmp_path / "model.py").read_text())
+    found = runner.run([str(tmp_path / "train.py")], config, use_cache=False).diagnostics
+    assert [(d.code, d.row) for d in found] == [("RNN001", 5)]

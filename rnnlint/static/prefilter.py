@@ -582,6 +582,7 @@ def _top_level_names(path: str) -> frozenset[str]:
 
 def forget() -> None:
     """Drop what was learned of files on disk (which build an RNN, where an import resolves,
-    a file's top-level names): a long-lived process lints a tree that changes."""
-    for memo in (_file_mentions_rnn, import_roots, _resolve, _top_level_names):
+    what a folder holds, a file's top-level names): a long-lived process lints a tree that
+    changes."""
+    for memo in (_file_mentions_rnn, import_roots, _resolve, _listing, _top_level_names):
         memo.cache_clear()
