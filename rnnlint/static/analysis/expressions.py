@@ -3,7 +3,7 @@ axes), containers, operators and comparisons. Calls are in `calls`."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -14,6 +14,7 @@ from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
     RNNModuleV, OneOfV, SeqV, SuperV, TensorV, Value, join, join_origins, options_of, truth,
 )
+from .statements import MAX_STEPS
 
 
 # nn.Module methods that return the module itself: `model = Net(...).to(device)` is still Net
@@ -28,21 +29,30 @@ _TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps"
 class ExpressionsMixin:
     """How the `Interpreter` evaluates expressions to abstract values."""
 
+    _evaluators: dict[type, Callable[..., Value]]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._evaluators = {}  # each node class's `eval_<name>` method, looked up once per class
+
     def eval(self, node: cst.BaseExpression, env: Env) -> Value:
-        self.tick()
-        method = getattr(self, "eval_" + type(node).__name__, None)
+        # the hottest method of a run: the step budget's count (`tick`) and the dispatch inline
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.tick()
+        method = self._evaluators.get(type(node))
         if method is None:
-            return TOP
-        return method(node, env)
+            method = self._evaluators[type(node)] = getattr(type(self), "eval_" + type(node).__name__, _unknown)
+        return method(self, node, env)
 
     def eval_Integer(self, node: cst.Integer, env: Env) -> Value:
-        try:
-            return IntV(bounded(int(node.evaluated_value)))
+        try:  # the literal's own syntax (`0x1F`, `1_000`): what `int(x, 0)` reads, without a compile
+            return IntV(bounded(int(node.value, 0)))
         except ValueError:
             return TOP
 
     def eval_Float(self, node: cst.Float, env: Env) -> Value:
-        return Const(float(node.evaluated_value))
+        return Const(float(node.value))
 
     def eval_SimpleString(self, node: cst.SimpleString, env: Env) -> Value:
         # only short plain strings can matter (nonlinearity names, argparse flags, dict keys);
@@ -59,8 +69,9 @@ class ExpressionsMixin:
 
     def eval_Name(self, node: cst.Name, env: Env) -> Value:
         name = node.value
-        if name in ("True", "False", "None"):
-            return Const({"True": True, "False": False, "None": None}[name])
+        constant = _NAMED_CONSTANTS.get(name)
+        if constant is not None:
+            return constant
         value = env.lookup(name)
         if value is None and name == "__name__":
             # the linted file is read as the script being run, so its `if __name__ ==
@@ -69,7 +80,7 @@ class ExpressionsMixin:
         if value is None:
             return RefV(f"builtins.{name}")
         if isinstance(value, IntV):
-            role = "batch" if name.lower() in _BATCH_NAMES else "time" if name.lower() in _TIME_NAMES else None
+            role = _role(name)
             dim = value.dim
             if dim.origin is None and dim.value is not None:
                 dim = dim.with_origin(name)
@@ -89,7 +100,7 @@ class ExpressionsMixin:
             if name in base.attrs:
                 value = base.attrs[name]
                 if isinstance(value, IntV) and node is not None:
-                    role = "batch" if name.lower() in _BATCH_NAMES else "time" if name.lower() in _TIME_NAMES else None
+                    role = _role(name)
                     if role and not value.dim.role:
                         return IntV(value.dim.with_role(role))
                 return value
@@ -341,3 +352,14 @@ class ExpressionsMixin:
 
 
 _MISSING = object()
+_NAMED_CONSTANTS = {"True": Const(True), "False": Const(False), "None": Const(None)}
+
+
+def _role(name: str) -> Optional[str]:
+    """What an int's name says its axis is: a batch or a time size."""
+    lower = name.lower()
+    return "batch" if lower in _BATCH_NAMES else "time" if lower in _TIME_NAMES else None
+
+
+def _unknown(it: object, node: cst.BaseExpression, env: Env) -> Value:
+    return TOP

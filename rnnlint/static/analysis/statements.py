@@ -85,7 +85,9 @@ class StatementsMixin:
         return True
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
-        self.tick()
+        self.steps += 1  # `tick`, inline on this hot path
+        if self.steps > MAX_STEPS:
+            self.tick()
         # a small statement of a one-line suite (`if c: f(x)`) is in no statement line of its own
         previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
         try:
