@@ -3,7 +3,8 @@ axes), containers, operators and comparisons. Calls are in `calls`."""
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+import operator
+from typing import Any, Callable, Optional
 
 import libcst as cst
 
@@ -165,7 +166,7 @@ class ExpressionsMixin:
     def sequence(self, elements: list, env: Env, kind: str) -> Value:
         items = []
         for e in elements:
-            if isinstance(e, cst.StarredElement):
+            if type(e) is cst.StarredElement:
                 inner = self.eval(e.value, env)
                 if not isinstance(inner, SeqV):
                     return TOP
@@ -179,7 +180,7 @@ class ExpressionsMixin:
         items: dict[object, Value] = {}
         partial = False
         for e in node.elements:
-            if not isinstance(e, cst.DictElement):
+            if type(e) is not cst.DictElement:
                 return TOP
             key = self.eval(e.key, env)
             k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
@@ -206,7 +207,7 @@ class ExpressionsMixin:
     def eval_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Value:
         left = self.eval(node.left, env)
         t = truth(left)
-        if isinstance(node.operator, cst.And):
+        if type(node.operator) is cst.And:
             if t is False:
                 return left
             right = self.eval(node.right, env)
@@ -218,11 +219,12 @@ class ExpressionsMixin:
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, env: Env) -> Value:
         value = self.eval(node.expression, env)
-        if isinstance(node.operator, cst.Minus) and isinstance(value, IntV):
+        op = type(node.operator)
+        if op is cst.Minus and isinstance(value, IntV):
             return IntV(Dim(0) - value.dim) if value.dim.value is not None else TOP
-        if isinstance(node.operator, cst.Minus) and isinstance(value, Const) and isinstance(value.value, float):
+        if op is cst.Minus and isinstance(value, Const) and isinstance(value.value, float):
             return Const(-value.value)
-        if isinstance(node.operator, cst.Not):
+        if op is cst.Not:
             t = truth(value)
             return Const(not t) if t is not None else TOP
         return value if isinstance(value, TensorV) else TOP
@@ -232,12 +234,9 @@ class ExpressionsMixin:
 
     def binop(self, left: Value, op: cst.CSTNode, right: Value) -> Value:
         if isinstance(left, IntV) and isinstance(right, IntV):
-            symbol = {cst.Add: "+", cst.AddAssign: "+", cst.Subtract: "-", cst.SubtractAssign: "-",
-                      cst.Multiply: "*", cst.MultiplyAssign: "*", cst.FloorDivide: "//",
-                      cst.FloorDivideAssign: "//"}.get(type(op))
+            symbol = _ARITHMETIC.get(type(op))
             if symbol is None:
-                if isinstance(op, (cst.Divide, cst.DivideAssign)) and left.dim.value is not None and \
-                        right.dim.value:
+                if type(op) in (cst.Divide, cst.DivideAssign) and left.dim.value is not None and right.dim.value:
                     return Const(left.dim.value / right.dim.value)
                 return TOP
             result = left.dim._combine(right.dim, symbol)
@@ -253,7 +252,7 @@ class ExpressionsMixin:
             return left
         if isinstance(right, TensorV) and isinstance(left, (IntV, Const)):
             return right
-        if isinstance(left, SeqV) and isinstance(right, SeqV) and isinstance(op, cst.Add):
+        if isinstance(left, SeqV) and isinstance(right, SeqV) and type(op) is cst.Add:
             return SeqV(left.items + right.items, left.kind)
         if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, (int, float)) and \
                 isinstance(right.value, (int, float)) and not isinstance(left.value, bool):
@@ -278,39 +277,31 @@ class ExpressionsMixin:
     def compare(self, left: Value, op: cst.BaseCompOp, right: Value) -> Value:
         a = left.value if isinstance(left, Const) else left.dim.value if isinstance(left, IntV) else _MISSING
         b = right.value if isinstance(right, Const) else right.dim.value if isinstance(right, IntV) else _MISSING
-        if isinstance(op, (cst.In, cst.NotIn)) and isinstance(left, Const) and isinstance(right, SeqV) and all(
+        kind = type(op)
+        if (kind is cst.In or kind is cst.NotIn) and isinstance(left, Const) and isinstance(right, SeqV) and all(
                 isinstance(v, Const) for v in right.items):
             found = left.value in [v.value for v in right.items]  # type: ignore[union-attr]
-            return Const(found if isinstance(op, cst.In) else not found)
-        if isinstance(op, (cst.Is, cst.IsNot)) and isinstance(right, Const) and right.value is None:
+            return Const(found if kind is cst.In else not found)
+        if (kind is cst.Is or kind is cst.IsNot) and isinstance(right, Const) and right.value is None:
             if isinstance(left, Const):
-                return Const((left.value is None) == isinstance(op, cst.Is))
+                return Const((left.value is None) == (kind is cst.Is))
             if isinstance(left, (TensorV, RNNModuleV, LayerV, InstanceV, SeqV)):
-                return Const(not isinstance(op, cst.Is))
+                return Const(kind is not cst.Is)
             return TOP
         if a is _MISSING or b is _MISSING or a is None and not isinstance(left, Const) or b is None and not isinstance(
                 right, Const):
             return TOP
+        relation = _ORDER.get(kind)
+        if relation is None:
+            return TOP
         try:
-            if isinstance(op, cst.Equal):
-                return Const(a == b)
-            if isinstance(op, cst.NotEqual):
-                return Const(a != b)
-            if isinstance(op, cst.GreaterThan):
-                return Const(a > b)
-            if isinstance(op, cst.LessThan):
-                return Const(a < b)
-            if isinstance(op, cst.GreaterThanEqual):
-                return Const(a >= b)
-            if isinstance(op, cst.LessThanEqual):
-                return Const(a <= b)
+            return Const(relation(a, b))
         except TypeError:
             return TOP
-        return TOP
 
     def eval_FormattedString(self, node: cst.FormattedString, env: Env) -> Value:
         for part in node.parts:  # the expressions of an f-string are run: `f"{rnn(x)}"`
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 self.eval(part.expression, env)
         return TOP
 
@@ -352,6 +343,12 @@ class ExpressionsMixin:
 
 
 _MISSING = object()
+_ARITHMETIC = {cst.Add: "+", cst.AddAssign: "+", cst.Subtract: "-", cst.SubtractAssign: "-", cst.Multiply: "*",
+               cst.MultiplyAssign: "*", cst.FloorDivide: "//", cst.FloorDivideAssign: "//"}
+_ORDER: dict[type, Callable[[Any, Any], bool]] = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.GreaterThan: operator.gt, cst.LessThan: operator.lt,
+    cst.GreaterThanEqual: operator.ge, cst.LessThanEqual: operator.le,
+}
 _NAMED_CONSTANTS = {"True": Const(True), "False": Const(False), "None": Const(None)}
 
 
