@@ -135,7 +135,9 @@ class TensorV(Value):
 
     def with_shape(self, shape: Optional[Shape], keep_tag: bool = True) -> "TensorV":
         if keep_tag:
-            return replace(self, shape=shape)
+            # every field named: cheaper than `dataclasses.replace`, which walks the fields
+            return TensorV(shape=shape, origin=self.origin, rnn=self.rnn, role=self.role, layout=self.layout,
+                           row=self.row, row_node=self.row_node, packed=self.packed, dtype=self.dtype)
         return TensorV(shape, self.origin, dtype=self.dtype)
 
     def untagged(self) -> "TensorV":
