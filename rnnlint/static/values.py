@@ -390,5 +390,11 @@ class Env:
 
     def absorb(self, a: "Env", b: "Env") -> None:
         """Set self to the join of two branch environments."""
-        names = set(a.vars) | set(b.vars)
-        self.vars = {n: join(a.vars.get(n, TOP), b.vars.get(n, TOP)) for n in names}
+        left, right = a.vars, b.vars
+        joined: dict[str, Value] = {}
+        for name, x in left.items():
+            y = right.get(name, TOP)
+            joined[name] = x if x is y else join(x, y)  # most names are the same value on both paths
+        for name in right.keys() - left.keys():
+            joined[name] = TOP  # bound on one path only: what `join` gives any value with TOP
+        self.vars = joined

@@ -4,6 +4,7 @@ axes), containers, operators and comparisons. Calls are in `calls`."""
 from __future__ import annotations
 
 import operator
+from functools import lru_cache
 from typing import Any, Callable, Optional
 
 import libcst as cst
@@ -73,7 +74,13 @@ class ExpressionsMixin:
         constant = _NAMED_CONSTANTS.get(name)
         if constant is not None:
             return constant
-        value = env.lookup(name)
+        scope: Optional[Env] = env  # `env.lookup(name)`, inline on this hot path
+        value = None
+        while scope is not None:
+            if name in scope.vars:
+                value = scope.vars[name]
+                break
+            scope = scope.parent
         if value is None and name == "__name__":
             # the linted file is read as the script being run, so its `if __name__ ==
             # "__main__":` block runs (and the globals it binds are the ones its functions see)
@@ -352,6 +359,7 @@ _ORDER: dict[type, Callable[[Any, Any], bool]] = {
 _NAMED_CONSTANTS = {"True": Const(True), "False": Const(False), "None": Const(None)}
 
 
+@lru_cache(maxsize=1024)
 def _role(name: str) -> Optional[str]:
     """What an int's name says its axis is: a batch or a time size."""
     lower = name.lower()

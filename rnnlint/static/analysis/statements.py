@@ -25,27 +25,61 @@ class _LoopBody:
     it reads (assignment targets left out)."""
 
     def __init__(self, body: cst.CSTNode) -> None:
-        self.leaves_early = False
-        self.reads: set[str] = set()
-        # a walk of the node fields: LibCST's generic visitor dispatch costs several times more
-        todo: list[object] = [body]
-        while todo:
-            node = todo.pop()
-            kind = type(node)
-            if kind is cst.Name:
-                self.reads.add(node.value)  # type: ignore[attr-defined]
-            elif kind is cst.Break or kind is cst.Continue:
-                self.leaves_early = True
-            elif kind is not cst.AssignTarget:
-                names = _FIELDS.get(kind)
-                if names is None:
-                    names = _FIELDS[kind] = _fields(kind)
-                for name in names:
-                    child = getattr(node, name)
-                    if type(child) is tuple or type(child) is list:
-                        todo.extend(child)
-                    else:
-                        todo.append(child)
+        self.body = body
+        self.leaves_early = _leaves_early(body)
+        self._reads: Optional[set[str]] = None
+
+    @property
+    def reads(self) -> set[str]:
+        """Walked on first use: only a loop that ends holding a row of h_n asks."""
+        if self._reads is None:
+            self._reads = _names_read(self.body)
+        return self._reads
+
+
+def _leaves_early(body: cst.CSTNode) -> bool:
+    """A break or continue anywhere in `body`: a walk of the statements alone (an expression
+    holds none), nested blocks, handlers and definitions included."""
+    todo: list[object] = [body]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is cst.Break or kind is cst.Continue:
+            return True
+        for name in _BLOCKS:
+            child = getattr(node, name, None)
+            if type(child) is tuple or type(child) is list:
+                todo.extend(child)
+            elif child is not None:
+                todo.append(child)
+    return False
+
+
+# the fields that hold statements, blocks or the clauses that hold blocks
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _names_read(body: cst.CSTNode) -> set[str]:
+    """The names `body` reads, assignment targets left out."""
+    reads: set[str] = set()
+    # a walk of the node fields: LibCST's generic visitor dispatch costs several times more
+    todo: list[object] = [body]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            reads.add(node.value)  # type: ignore[attr-defined]
+        elif kind is not cst.AssignTarget:
+            names = _FIELDS.get(kind)
+            if names is None:
+                names = _FIELDS[kind] = _fields(kind)
+            for name in names:
+                child = getattr(node, name)
+                if type(child) is tuple or type(child) is list:
+                    todo.extend(child)
+                else:
+                    todo.append(child)
+    return reads
 
 
 # fields that hold only layout (whitespace, comments, parentheses, separators): no name is there
