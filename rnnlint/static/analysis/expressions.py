@@ -86,7 +86,7 @@ class ExpressionsMixin:
             # "__main__":` block runs (and the globals it binds are the ones its functions see)
             return Const("__main__") if self.current is self.main else TOP
         if value is None:
-            return RefV(f"builtins.{name}")
+            return _builtin(name)
         if isinstance(value, IntV):
             role = _role(name)
             dim = value.dim
@@ -103,7 +103,7 @@ class ExpressionsMixin:
 
     def get_attr(self, base: Value, name: str, node: Optional[cst.CSTNode] = None) -> Value:
         if isinstance(base, RefV):
-            return RefV(canonical(f"{base.qualname}.{name}"))
+            return _member(base.qualname, name)
         if isinstance(base, InstanceV):
             if name in base.attrs:
                 value = base.attrs[name]
@@ -357,6 +357,17 @@ _ORDER: dict[type, Callable[[Any, Any], bool]] = {
     cst.GreaterThanEqual: operator.ge, cst.LessThanEqual: operator.le,
 }
 _NAMED_CONSTANTS = {"True": Const(True), "False": Const(False), "None": Const(None)}
+
+
+# references are immutable: one per name serves every read of it (`nn.LSTM`, `range`)
+@lru_cache(maxsize=4096)
+def _member(qualname: str, name: str) -> RefV:
+    return RefV(canonical(f"{qualname}.{name}"))
+
+
+@lru_cache(maxsize=1024)
+def _builtin(name: str) -> RefV:
+    return RefV(f"builtins.{name}")
 
 
 @lru_cache(maxsize=1024)
