@@ -101,11 +101,15 @@ class Dim:
             return self.value == other.value
         return self.symbol is not None and self.symbol == other.symbol
 
+    # a size is given an origin or a role at almost every name it is read through: built
+    # directly, without `dataclasses.replace`'s walk of the fields
     def with_origin(self, origin: Optional[str]) -> "Dim":
-        return replace(self, origin=origin)
+        return Dim(value=self.value, symbol=self.symbol, origin=origin, role=self.role, terms=self.terms,
+                   offset=self.offset)
 
     def with_role(self, role: Optional[str]) -> "Dim":
-        return replace(self, role=role)
+        return Dim(value=self.value, symbol=self.symbol, origin=self.origin, role=role, terms=self.terms,
+                   offset=self.offset)
 
     def __str__(self) -> str:
         if self.value is not None:

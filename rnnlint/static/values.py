@@ -136,7 +136,9 @@ class TensorV(Value):
 
     def with_shape(self, shape: Optional[Shape], keep_tag: bool = True) -> "TensorV":
         if keep_tag:
-            return replace(self, shape=shape)
+            # every field named: cheaper than `dataclasses.replace`, which walks the fields
+            return TensorV(shape=shape, origin=self.origin, rnn=self.rnn, role=self.role, layout=self.layout,
+                           row=self.row, row_node=self.row_node, packed=self.packed, dtype=self.dtype)
         return TensorV(shape, self.origin, dtype=self.dtype)
 
     def untagged(self) -> "TensorV":
@@ -389,5 +391,11 @@ class Env:
 
     def absorb(self, a: "Env", b: "Env") -> None:
         """Set self to the join of two branch environments."""
-        names = set(a.vars) | set(b.vars)
-        self.vars = {n: join(a.vars.get(n, TOP), b.vars.get(n, TOP)) for n in names}
+        left, right = a.vars, b.vars
+        joined: dict[str, Value] = {}
+        for name, x in left.items():
+            y = right.get(name, TOP)
+            joined[name] = x if x is y else join(x, y)  # most names are the same value on both paths
+        for name in right.keys() - left.keys():
+            joined[name] = TOP  # bound on one path only: what `join` gives any value with TOP
+        self.vars = joined

@@ -5,7 +5,6 @@ up in `semantics`."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Union
 
 import libcst as cst
@@ -149,7 +148,7 @@ class CallsMixin:
             handler = TENSOR_METHODS.get(name)
             if handler is None:
                 return TOP
-            return handler(self, replace(call, receiver=recv))
+            return handler(self, CallArgs(call.node, call.args, call.kwargs, call.star, recv))
         if isinstance(recv, DictV):
             if name == "get":
                 key = call.pos(0)

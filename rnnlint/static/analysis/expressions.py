@@ -3,7 +3,9 @@ axes), containers, operators and comparisons. Calls are in `calls`."""
 
 from __future__ import annotations
 
-from typing import Optional
+import operator
+from functools import lru_cache
+from typing import Any, Callable, Optional
 
 import libcst as cst
 
@@ -14,6 +16,7 @@ from ..values import (
     TOP, BoundV, ClassV, Const, DictV, Env, FunctionV, InstanceV, IntV, LayerV, LoaderV, NamespaceV, ParserV, RefV,
     RNNModuleV, OneOfV, SeqV, SuperV, TensorV, Value, join, join_origins, options_of, truth,
 )
+from .statements import MAX_STEPS
 
 
 # nn.Module methods that return the module itself: `model = Net(...).to(device)` is still Net
@@ -28,21 +31,30 @@ _TIME_NAMES = frozenset({"seq_len", "seq_length", "sequence_length", "timesteps"
 class ExpressionsMixin:
     """How the `Interpreter` evaluates expressions to abstract values."""
 
+    _evaluators: dict[type, Callable[..., Value]]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._evaluators = {}  # each node class's `eval_<name>` method, looked up once per class
+
     def eval(self, node: cst.BaseExpression, env: Env) -> Value:
-        self.tick()
-        method = getattr(self, "eval_" + type(node).__name__, None)
+        # the hottest method of a run: the step budget's count (`tick`) and the dispatch inline
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.tick()
+        method = self._evaluators.get(type(node))
         if method is None:
-            return TOP
-        return method(node, env)
+            method = self._evaluators[type(node)] = getattr(type(self), "eval_" + type(node).__name__, _unknown)
+        return method(self, node, env)
 
     def eval_Integer(self, node: cst.Integer, env: Env) -> Value:
-        try:
-            return IntV(bounded(int(node.evaluated_value)))
+        try:  # the literal's own syntax (`0x1F`, `1_000`): what `int(x, 0)` reads, without a compile
+            return IntV(bounded(int(node.value, 0)))
         except ValueError:
             return TOP
 
     def eval_Float(self, node: cst.Float, env: Env) -> Value:
-        return Const(float(node.evaluated_value))
+        return Const(float(node.value))
 
     def eval_SimpleString(self, node: cst.SimpleString, env: Env) -> Value:
         # only short plain strings can matter (nonlinearity names, argparse flags, dict keys);
@@ -59,17 +71,24 @@ class ExpressionsMixin:
 
     def eval_Name(self, node: cst.Name, env: Env) -> Value:
         name = node.value
-        if name in ("True", "False", "None"):
-            return Const({"True": True, "False": False, "None": None}[name])
-        value = env.lookup(name)
+        constant = _NAMED_CONSTANTS.get(name)
+        if constant is not None:
+            return constant
+        scope: Optional[Env] = env  # `env.lookup(name)`, inline on this hot path
+        value = None
+        while scope is not None:
+            if name in scope.vars:
+                value = scope.vars[name]
+                break
+            scope = scope.parent
         if value is None and name == "__name__":
             # the linted file is read as the script being run, so its `if __name__ ==
             # "__main__":` block runs (and the globals it binds are the ones its functions see)
             return Const("__main__") if self.current is self.main else TOP
         if value is None:
-            return RefV(f"builtins.{name}")
+            return _builtin(name)
         if isinstance(value, IntV):
-            role = "batch" if name.lower() in _BATCH_NAMES else "time" if name.lower() in _TIME_NAMES else None
+            role = _role(name)
             dim = value.dim
             if dim.origin is None and dim.value is not None:
                 dim = dim.with_origin(name)
@@ -84,12 +103,12 @@ class ExpressionsMixin:
 
     def get_attr(self, base: Value, name: str, node: Optional[cst.CSTNode] = None) -> Value:
         if isinstance(base, RefV):
-            return RefV(canonical(f"{base.qualname}.{name}"))
+            return _member(base.qualname, name)
         if isinstance(base, InstanceV):
             if name in base.attrs:
                 value = base.attrs[name]
                 if isinstance(value, IntV) and node is not None:
-                    role = "batch" if name.lower() in _BATCH_NAMES else "time" if name.lower() in _TIME_NAMES else None
+                    role = _role(name)
                     if role and not value.dim.role:
                         return IntV(value.dim.with_role(role))
                 return value
@@ -154,7 +173,7 @@ class ExpressionsMixin:
     def sequence(self, elements: list, env: Env, kind: str) -> Value:
         items = []
         for e in elements:
-            if isinstance(e, cst.StarredElement):
+            if type(e) is cst.StarredElement:
                 inner = self.eval(e.value, env)
                 if not isinstance(inner, SeqV):
                     return TOP
@@ -168,7 +187,7 @@ class ExpressionsMixin:
         items: dict[object, Value] = {}
         partial = False
         for e in node.elements:
-            if not isinstance(e, cst.DictElement):
+            if type(e) is not cst.DictElement:
                 return TOP
             key = self.eval(e.key, env)
             k = key.value if isinstance(key, Const) else key.dim.value if isinstance(key, IntV) else None
@@ -195,7 +214,7 @@ class ExpressionsMixin:
     def eval_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Value:
         left = self.eval(node.left, env)
         t = truth(left)
-        if isinstance(node.operator, cst.And):
+        if type(node.operator) is cst.And:
             if t is False:
                 return left
             right = self.eval(node.right, env)
@@ -207,11 +226,12 @@ class ExpressionsMixin:
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, env: Env) -> Value:
         value = self.eval(node.expression, env)
-        if isinstance(node.operator, cst.Minus) and isinstance(value, IntV):
+        op = type(node.operator)
+        if op is cst.Minus and isinstance(value, IntV):
             return IntV(Dim(0) - value.dim) if value.dim.value is not None else TOP
-        if isinstance(node.operator, cst.Minus) and isinstance(value, Const) and isinstance(value.value, float):
+        if op is cst.Minus and isinstance(value, Const) and isinstance(value.value, float):
             return Const(-value.value)
-        if isinstance(node.operator, cst.Not):
+        if op is cst.Not:
             t = truth(value)
             return Const(not t) if t is not None else TOP
         return value if isinstance(value, TensorV) else TOP
@@ -221,12 +241,9 @@ class ExpressionsMixin:
 
     def binop(self, left: Value, op: cst.CSTNode, right: Value) -> Value:
         if isinstance(left, IntV) and isinstance(right, IntV):
-            symbol = {cst.Add: "+", cst.AddAssign: "+", cst.Subtract: "-", cst.SubtractAssign: "-",
-                      cst.Multiply: "*", cst.MultiplyAssign: "*", cst.FloorDivide: "//",
-                      cst.FloorDivideAssign: "//"}.get(type(op))
+            symbol = _ARITHMETIC.get(type(op))
             if symbol is None:
-                if isinstance(op, (cst.Divide, cst.DivideAssign)) and left.dim.value is not None and \
-                        right.dim.value:
+                if type(op) in (cst.Divide, cst.DivideAssign) and left.dim.value is not None and right.dim.value:
                     return Const(left.dim.value / right.dim.value)
                 return TOP
             result = left.dim._combine(right.dim, symbol)
@@ -242,7 +259,7 @@ class ExpressionsMixin:
             return left
         if isinstance(right, TensorV) and isinstance(left, (IntV, Const)):
             return right
-        if isinstance(left, SeqV) and isinstance(right, SeqV) and isinstance(op, cst.Add):
+        if isinstance(left, SeqV) and isinstance(right, SeqV) and type(op) is cst.Add:
             return SeqV(left.items + right.items, left.kind)
         if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, (int, float)) and \
                 isinstance(right.value, (int, float)) and not isinstance(left.value, bool):
@@ -267,39 +284,31 @@ class ExpressionsMixin:
     def compare(self, left: Value, op: cst.BaseCompOp, right: Value) -> Value:
         a = left.value if isinstance(left, Const) else left.dim.value if isinstance(left, IntV) else _MISSING
         b = right.value if isinstance(right, Const) else right.dim.value if isinstance(right, IntV) else _MISSING
-        if isinstance(op, (cst.In, cst.NotIn)) and isinstance(left, Const) and isinstance(right, SeqV) and all(
+        kind = type(op)
+        if (kind is cst.In or kind is cst.NotIn) and isinstance(left, Const) and isinstance(right, SeqV) and all(
                 isinstance(v, Const) for v in right.items):
             found = left.value in [v.value for v in right.items]  # type: ignore[union-attr]
-            return Const(found if isinstance(op, cst.In) else not found)
-        if isinstance(op, (cst.Is, cst.IsNot)) and isinstance(right, Const) and right.value is None:
+            return Const(found if kind is cst.In else not found)
+        if (kind is cst.Is or kind is cst.IsNot) and isinstance(right, Const) and right.value is None:
             if isinstance(left, Const):
-                return Const((left.value is None) == isinstance(op, cst.Is))
+                return Const((left.value is None) == (kind is cst.Is))
             if isinstance(left, (TensorV, RNNModuleV, LayerV, InstanceV, SeqV)):
-                return Const(not isinstance(op, cst.Is))
+                return Const(kind is not cst.Is)
             return TOP
         if a is _MISSING or b is _MISSING or a is None and not isinstance(left, Const) or b is None and not isinstance(
                 right, Const):
             return TOP
+        relation = _ORDER.get(kind)
+        if relation is None:
+            return TOP
         try:
-            if isinstance(op, cst.Equal):
-                return Const(a == b)
-            if isinstance(op, cst.NotEqual):
-                return Const(a != b)
-            if isinstance(op, cst.GreaterThan):
-                return Const(a > b)
-            if isinstance(op, cst.LessThan):
-                return Const(a < b)
-            if isinstance(op, cst.GreaterThanEqual):
-                return Const(a >= b)
-            if isinstance(op, cst.LessThanEqual):
-                return Const(a <= b)
+            return Const(relation(a, b))
         except TypeError:
             return TOP
-        return TOP
 
     def eval_FormattedString(self, node: cst.FormattedString, env: Env) -> Value:
         for part in node.parts:  # the expressions of an f-string are run: `f"{rnn(x)}"`
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 self.eval(part.expression, env)
         return TOP
 
@@ -341,3 +350,32 @@ class ExpressionsMixin:
 
 
 _MISSING = object()
+_ARITHMETIC = {cst.Add: "+", cst.AddAssign: "+", cst.Subtract: "-", cst.SubtractAssign: "-", cst.Multiply: "*",
+               cst.MultiplyAssign: "*", cst.FloorDivide: "//", cst.FloorDivideAssign: "//"}
+_ORDER: dict[type, Callable[[Any, Any], bool]] = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.GreaterThan: operator.gt, cst.LessThan: operator.lt,
+    cst.GreaterThanEqual: operator.ge, cst.LessThanEqual: operator.le,
+}
+_NAMED_CONSTANTS = {"True": Const(True), "False": Const(False), "None": Const(None)}
+
+
+# references are immutable: one per name serves every read of it (`nn.LSTM`, `range`)
+@lru_cache(maxsize=4096)
+def _member(qualname: str, name: str) -> RefV:
+    return RefV(canonical(f"{qualname}.{name}"))
+
+
+@lru_cache(maxsize=1024)
+def _builtin(name: str) -> RefV:
+    return RefV(f"builtins.{name}")
+
+
+@lru_cache(maxsize=1024)
+def _role(name: str) -> Optional[str]:
+    """What an int's name says its axis is: a batch or a time size."""
+    lower = name.lower()
+    return "batch" if lower in _BATCH_NAMES else "time" if lower in _TIME_NAMES else None
+
+
+def _unknown(it: object, node: cst.BaseExpression, env: Env) -> Value:
+    return TOP

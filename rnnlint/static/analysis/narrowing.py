@@ -23,11 +23,11 @@ class NarrowingMixin:
     def narrow_choice(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
         """`cell == "lstm"`, `cell in ("lstm", "gru")` on a name that is one of several strings:
         each branch sees the strings it is taken for (a chain of `elif` narrows further)."""
-        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)):
+        if not (type(test) is cst.Comparison and len(test.comparisons) == 1 and type(test.left) is cst.Name):
             return None
         value = env.lookup(test.left.value)
         op = test.comparisons[0].operator
-        if not isinstance(value, OneOfV) or not isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+        if not isinstance(value, OneOfV) or type(op) not in (cst.Equal, cst.NotEqual, cst.In, cst.NotIn):
             return None
         right = self.eval(test.comparisons[0].comparator, env)
         outcomes = [(o, truth(self.compare(o, op, right))) for o in value.options]
@@ -42,11 +42,12 @@ class NarrowingMixin:
     def narrow_state(self, test: cst.BaseExpression, env: Env) -> Optional[tuple[str, Value, Value]]:
         """`isinstance(h, tuple)` (or `not ...`, or `(tuple, list)`) on the final state of an RNN
         that may be an LSTM: the name's value where the test holds and where it does not."""
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        kind = type(test)  # exact classes: a failed isinstance on a LibCST class is slow (ABC)
+        if kind is cst.UnaryOperation and type(test.operator) is cst.Not:
             inner = self.narrow_state(test.expression, env)
             return (inner[0], inner[2], inner[1]) if inner is not None else None
-        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"
-                and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name)):
+        if not (kind is cst.Call and type(test.func) is cst.Name and test.func.value == "isinstance"
+                and len(test.args) == 2 and type(test.args[0].value) is cst.Name):
             return None
         name = test.args[0].value.value
         value = env.lookup(name)

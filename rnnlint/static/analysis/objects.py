@@ -18,6 +18,7 @@ from .source import code_of
 
 
 MAX_DEPTH = 12
+_SELF = cst.Arg(value=cst.Name("self"))  # the receiver's argument node (made once: nothing reads it)
 
 
 class ObjectsMixin:
@@ -124,7 +125,7 @@ class ObjectsMixin:
         positional = list(params.posonly_params) + list(params.params)
         values = list(call.args)
         if receiver is not None:
-            values.insert(0, (receiver, cst.Arg(value=cst.Name("self"))))
+            values.insert(0, (receiver, _SELF))
         callee = func.owner.name if func.owner and func.name == "__init__" else func.name
         for i, p in enumerate(positional):
             name = p.name.value

@@ -148,10 +148,15 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 def _fields(kind: type) -> tuple[str, ...]:
     """The fields of a node class that may hold nodes, listed once per class (none for a
-    constant's value; `ctx` holds only Load or Store)."""
-    if not issubclass(kind, ast.AST):
+    constant's value; `ctx` holds only Load or Store, the others left out only text or
+    numbers, or in an import only names)."""
+    if not issubclass(kind, ast.AST) or kind is ast.Constant:
         return ()
-    return tuple(name for name in kind._fields if name != "ctx")
+    return tuple(name for name in kind._fields if name not in _NOT_NODES)
+
+
+_NOT_NODES = frozenset({"ctx", "id", "attr", "arg", "name", "asname", "names", "module", "level", "kind",
+                        "type_comment", "conversion", "is_async", "simple"})
 
 
 def _scaled_name(node: ast.expr) -> Optional[str]:

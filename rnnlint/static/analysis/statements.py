@@ -25,27 +25,61 @@ class _LoopBody:
     it reads (assignment targets left out)."""
 
     def __init__(self, body: cst.CSTNode) -> None:
-        self.leaves_early = False
-        self.reads: set[str] = set()
-        # a walk of the node fields: LibCST's generic visitor dispatch costs several times more
-        todo: list[object] = [body]
-        while todo:
-            node = todo.pop()
-            kind = type(node)
-            if kind is cst.Name:
-                self.reads.add(node.value)  # type: ignore[attr-defined]
-            elif kind is cst.Break or kind is cst.Continue:
-                self.leaves_early = True
-            elif kind is not cst.AssignTarget:
-                names = _FIELDS.get(kind)
-                if names is None:
-                    names = _FIELDS[kind] = _fields(kind)
-                for name in names:
-                    child = getattr(node, name)
-                    if type(child) is tuple or type(child) is list:
-                        todo.extend(child)
-                    else:
-                        todo.append(child)
+        self.body = body
+        self.leaves_early = _leaves_early(body)
+        self._reads: Optional[set[str]] = None
+
+    @property
+    def reads(self) -> set[str]:
+        """Walked on first use: only a loop that ends holding a row of h_n asks."""
+        if self._reads is None:
+            self._reads = _names_read(self.body)
+        return self._reads
+
+
+def _leaves_early(body: cst.CSTNode) -> bool:
+    """A break or continue anywhere in `body`: a walk of the statements alone (an expression
+    holds none), nested blocks, handlers and definitions included."""
+    todo: list[object] = [body]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is cst.Break or kind is cst.Continue:
+            return True
+        for name in _BLOCKS:
+            child = getattr(node, name, None)
+            if type(child) is tuple or type(child) is list:
+                todo.extend(child)
+            elif child is not None:
+                todo.append(child)
+    return False
+
+
+# the fields that hold statements, blocks or the clauses that hold blocks
+_BLOCKS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def _names_read(body: cst.CSTNode) -> set[str]:
+    """The names `body` reads, assignment targets left out."""
+    reads: set[str] = set()
+    # a walk of the node fields: LibCST's generic visitor dispatch costs several times more
+    todo: list[object] = [body]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            reads.add(node.value)  # type: ignore[attr-defined]
+        elif kind is not cst.AssignTarget:
+            names = _FIELDS.get(kind)
+            if names is None:
+                names = _FIELDS[kind] = _fields(kind)
+            for name in names:
+                child = getattr(node, name)
+                if type(child) is tuple or type(child) is list:
+                    todo.extend(child)
+                else:
+                    todo.append(child)
+    return reads
 
 
 # fields that hold only layout (whitespace, comments, parentheses, separators): no name is there
@@ -63,7 +97,7 @@ def _fields(kind: type) -> tuple[str, ...]:
 
 def _builtin_call(node: cst.BaseExpression, env: "Env") -> Optional[str]:
     """The name of the builtin `node` calls (`range(n)`), unless the name is rebound here."""
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and env.lookup(node.func.value) is None:
+    if type(node) is cst.Call and type(node.func) is cst.Name and env.lookup(node.func.value) is None:
         return node.func.value
     return None
 
@@ -78,16 +112,19 @@ class StatementsMixin:
 
     def exec_block(self, body: object, env: Env, frame: Frame) -> bool:
         """Execute statements in order; False once the path has returned or raised."""
-        statements = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
+        kind = type(body)
+        statements = body.body if kind is cst.IndentedBlock or kind is cst.SimpleStatementSuite else body
         for stmt in statements:  # type: ignore[union-attr]
             if not self.exec_stmt(stmt, env, frame):
                 return False
         return True
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
-        self.tick()
+        self.steps += 1  # `tick`, inline on this hot path
+        if self.steps > MAX_STEPS:
+            self.tick()
         # a small statement of a one-line suite (`if c: f(x)`) is in no statement line of its own
-        previous, self.line = self.line, stmt if isinstance(stmt, cst.SimpleStatementLine) else None
+        previous, self.line = self.line, stmt if type(stmt) is cst.SimpleStatementLine else None
         try:
             return self.exec_statement(stmt, env, frame)
         except RecursionError:  # the innermost statement says where
@@ -107,24 +144,25 @@ class StatementsMixin:
         return (line if line is not None else info.module.body[top]), top, line
 
     def exec_statement(self, stmt: cst.CSTNode, env: Env, frame: Frame) -> bool:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        # exact classes (LibCST's are never subclassed), tested cheapest first: an isinstance
+        # that fails on a LibCST class goes through the ABC machinery
+        kind = type(stmt)
+        if kind is cst.SimpleStatementLine:
             for small in stmt.body:
                 if not self.exec_small(small, env, frame):
                     return False
             return True
-        if isinstance(stmt, cst.BaseSmallStatement):
-            return self.exec_small(stmt, env, frame)
-        if isinstance(stmt, cst.If):
+        if kind is cst.If:
             return self.exec_if(stmt, env, frame)
-        if isinstance(stmt, (cst.For, cst.While)):
+        if kind is cst.For or kind is cst.While:
             return self.exec_loop(stmt, env, frame)
-        if isinstance(stmt, cst.With):
+        if kind is cst.With:
             for item in stmt.items:
                 value = self.eval(item.item, env)
                 if item.asname is not None:
                     self.assign(item.asname.name, TOP if not isinstance(value, (InstanceV,)) else value, env)
             return self.exec_block(stmt.body, env, frame)
-        if isinstance(stmt, cst.Try):
+        if kind is cst.Try:
             before = env.copy()
             went_on = self.exec_block(stmt.body, env, frame)
             if stmt.orelse is not None and went_on:
@@ -141,45 +179,47 @@ class StatementsMixin:
             if stmt.finalbody is not None:
                 self.exec_block(stmt.finalbody.body, env, frame)
             return went_on
-        if isinstance(stmt, cst.FunctionDef):
+        if kind is cst.FunctionDef:
             func = FunctionV(stmt, env, self.current.path, top=self.top)
             env.vars[stmt.name.value] = func
             self.functions.append(func)
             return True
-        if isinstance(stmt, cst.ClassDef):
+        if kind is cst.ClassDef:
             env.vars[stmt.name.value] = self.define_class(stmt, env)
             return True
-        return True
+        return self.exec_small(stmt, env, frame)  # a small statement of a one-line suite, or another kind
 
     def exec_small(self, small: cst.CSTNode, env: Env, frame: Frame) -> bool:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Expr:
+            if type(small.value) is cst.Yield:
+                self.generator_yield(small.value, env, frame)
+            else:
+                self.eval(small.value, env)
+        elif kind is cst.Assign:
             value = self.eval(small.value, env)
             for target in small.targets:
                 self.assign(target.target, value, env, small.value)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, env), env, small.value)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             current = self.eval(small.target, env)
             value = self.binop(current, small.operator, self.eval(small.value, env))
             self.assign(small.target, value, env)
-        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
-            self.generator_yield(small.value, env, frame)
-        elif isinstance(small, cst.Expr):
-            self.eval(small.value, env)
-        elif isinstance(small, cst.Assert):
+        elif kind is cst.Assert:
             # the test runs (its calls are checked); what it asserts is not assumed
             self.eval(small.test, env)
             if small.msg is not None:
                 self.eval(small.msg, env)
-        elif isinstance(small, cst.Return):
+        elif kind is cst.Return:
             frame.returns.append(self.eval(small.value, env) if small.value is not None else Const(None))
             return False
-        elif isinstance(small, cst.Raise):
+        elif kind is cst.Raise:
             return False
-        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+        elif kind is cst.Import or kind is cst.ImportFrom:
             self.exec_import(small, env)
-        elif isinstance(small, (cst.Global, cst.Nonlocal)):
+        elif kind is cst.Global or kind is cst.Nonlocal:
             env.outer.update(item.name.value for item in small.names)
         return True
 
@@ -345,14 +385,15 @@ class StatementsMixin:
 
     def assign(self, target: cst.BaseExpression, value: Value, env: Env,
                value_node: Optional[cst.BaseExpression] = None) -> None:
-        if isinstance(target, cst.Name) and target.value in env.outer:
+        kind = type(target)
+        if kind is cst.Name and target.value in env.outer:
             # a function that sets a global (or nonlocal) name: from then on it is unknown there
             self.rebind(target, TOP, env.parent or env)
-        elif isinstance(target, cst.Name):
+        elif kind is cst.Name:
             env.vars[target.value] = self.labelled(value, target.value)
             if self.observer is not None:
                 self.observer.bound(target, value, self.here())
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif kind is cst.Tuple or kind is cst.List:
             elements = target.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)
             items = value.items if isinstance(value, SeqV) else None
@@ -366,17 +407,17 @@ class StatementsMixin:
                     continue
                 item = items[i] if items is not None and not starred and len(items) == len(elements) else TOP
                 self.assign(element.value, item, env)
-        elif isinstance(target, cst.Attribute):
+        elif kind is cst.Attribute:
             obj = self.eval(target.value, env)
             name = target.attr.value
             if isinstance(obj, (InstanceV, NamespaceV)):
-                label = f"{code_of(target.value)}.{name}"
-                value = self.labelled(value, label)
+                if isinstance(value, (RNNModuleV, LayerV)) and not value.label:  # named only where it is used
+                    value = self.labelled(value, f"{code_of(target.value)}.{name}")
                 # objects are shared by both paths of an undecided `if`: keep what both agree on
                 if self.uncertain and name in obj.attrs:
                     value = join(obj.attrs[name], value)
                 obj.attrs[name] = value
-        elif isinstance(target, cst.Subscript):
+        elif kind is cst.Subscript:
             obj = self.eval(target.value, env)
             key = self.literal_key(target, env) if isinstance(obj, DictV) else None
             if isinstance(obj, DictV) and key is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 # torch re-exports most of torch.nn.modules.<file>.<Name> as torch.nn.<Name>
@@ -23,6 +24,7 @@ MODULE_BASE = "torch.nn.Module"
 RNN_CLASS_NAMES = frozenset(RNN_KINDS.values())
 
 
+@lru_cache(maxsize=4096)  # a run asks for the same few names again and again
 def canonical(qualname: str) -> str:
     """`torch.nn.modules.rnn.LSTM` -> `torch.nn.LSTM`; other names unchanged."""
     for package in ("torch.ao.nn.quantized.dynamic.modules.rnn.", "torch.nn.quantized.dynamic.modules.rnn."):
